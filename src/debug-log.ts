@@ -1,0 +1,71 @@
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { redactSecrets } from "./redact";
+
+/** One decision, as one JSON line of the debug log. */
+export interface DecisionRecord {
+  /** What happened: `recovered`, `left`, `duplicate`, `budget-spent`, `failed`, … */
+  readonly outcome: string;
+  readonly event: string;
+  readonly sessionID?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Where decisions go; the plugin holds one, tests pass a plain object. */
+export interface DecisionLog {
+  write(record: DecisionRecord): void;
+}
+
+/** Appends to a file; tests pass a plain object. */
+export interface AppendPort {
+  mkdir(dir: string): Promise<unknown>;
+  appendFile(file: string, text: string): Promise<unknown>;
+}
+
+const nodeAppend: AppendPort = {
+  mkdir: (dir) => fsp.mkdir(dir, { recursive: true }),
+  appendFile: (file, text) => fsp.appendFile(file, text, "utf8"),
+};
+
+/** A line longer than this is cut: a 10 MB error body must not become a 10 MB log line. */
+export const MAX_LINE_CHARS = 16_384;
+
+/**
+ * The debug log: one JSON line per decision, secrets redacted, written in order by one chain of
+ * appends. It never throws and never delays a recovery: a path that cannot be written is reported once
+ * through `onError` (then the log goes quiet) and the recovery goes on.
+ */
+export function fileDecisionLog(file: string, onError: (message: string) => void, fs: AppendPort = nodeAppend, clock: () => number = Date.now): DecisionLog {
+  let chain: Promise<void> = fs.mkdir(path.dirname(file)).then(
+    () => undefined,
+    (error: unknown) => fail(error),
+  );
+  let broken = false;
+  function fail(error: unknown) {
+    if (broken) return;
+    broken = true;
+    onError(`the debug log ${file} cannot be written (${error instanceof Error ? error.message : String(error)}); debug logging is off for this run, recovery is not affected`);
+  }
+  return {
+    write(record) {
+      if (broken) return;
+      let line: string;
+      try {
+        line = redactSecrets(JSON.stringify({ time: new Date(clock()).toISOString(), ...record }, replacer));
+      } catch (error) {
+        line = JSON.stringify({ time: new Date(clock()).toISOString(), outcome: "unserializable", error: String(error) });
+      }
+      if (line.length > MAX_LINE_CHARS) line = JSON.stringify({ truncated: true, head: line.slice(0, MAX_LINE_CHARS) });
+      chain = chain.then(() => (broken ? undefined : fs.appendFile(file, `${line}\n`).then(() => undefined, fail)));
+    },
+  };
+}
+
+/** A log that writes nothing, when debug logging is off. */
+export const silentDecisionLog: DecisionLog = { write() {} };
+
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === "string" && value.length > 2000) return `${value.slice(0, 2000)}…[${value.length} chars]`;
+  if (value instanceof Set) return [...value];
+  return value;
+}

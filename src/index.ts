@@ -1,0 +1,30 @@
+import type { Plugin, PluginModule } from "@opencode-ai/plugin";
+import { createHooks, PLUGIN_ID } from "./plugin";
+
+/**
+ * The OpenCode server plugin. OpenCode calls `server(input, options)` once per project instance;
+ * `options` are the second element of a `["opencode-session-fallback", { ... }]` entry in opencode.json.
+ * Init never throws: a failure is logged and an empty hook set returned, so OpenCode keeps working.
+ */
+const server: Plugin = async (input, options) => {
+  try {
+    return createHooks(input, options);
+  } catch (error) {
+    try {
+      await input.client.app.log({
+        body: { service: PLUGIN_ID, level: "error", message: `init failed, the plugin is off for this instance: ${error instanceof Error ? error.message : String(error)}` },
+      });
+    } catch {
+      // Nothing more can be done; OpenCode goes on without the plugin.
+    }
+    return {};
+  }
+};
+
+/**
+ * The plugin module. OpenCode treats a default export with `id` and `server` as a plugin module; the
+ * entry exports nothing else, because OpenCode calls every other export as a plugin function.
+ */
+const plugin: PluginModule & { id: string } = { id: PLUGIN_ID, server };
+
+export default plugin;

@@ -1,0 +1,133 @@
+import type { ModelRef } from "./resolve-fallback";
+
+/** The fields of a stored message the plugin reads. Everything is optional: the shape is not ours. */
+export interface MessageInfo {
+  readonly id: string;
+  readonly role: "user" | "assistant" | string;
+  readonly agent?: string;
+  readonly mode?: string;
+  readonly providerID?: string;
+  readonly modelID?: string;
+  readonly model?: Partial<ModelRef>;
+  readonly parentID?: string;
+  readonly error?: unknown;
+  readonly time?: { readonly created?: number; readonly completed?: number };
+}
+
+/** The body of the continuation prompt. */
+export interface PromptBody {
+  readonly agent: string;
+  readonly model: ModelRef;
+  readonly system: string;
+  readonly parts: ReadonlyArray<{ readonly type: "text"; readonly text: string; readonly synthetic?: boolean }>;
+}
+
+/** A TUI toast. */
+export interface Toast {
+  readonly title: string;
+  readonly message: string;
+  readonly variant: "info" | "success" | "warning" | "error";
+  readonly duration?: number;
+}
+
+/** Levels of OpenCode's own log. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * The handful of OpenCode calls the plugin makes. Every call rejects with an Error whose message names
+ * the call and what went wrong; the caller decides what happens next.
+ */
+export interface OpencodePort {
+  /** The latest messages of a session, oldest first. */
+  messages(sessionID: string): Promise<readonly MessageInfo[]>;
+  /** Aborts the running turn; resolves once the session's runner is idle. */
+  abort(sessionID: string): Promise<boolean>;
+  /** Queues a prompt; resolves when OpenCode accepted it (the turn itself runs on). */
+  promptAsync(sessionID: string, body: PromptBody): Promise<void>;
+  toast(toast: Toast): Promise<void>;
+  log(level: LogLevel, message: string, extra?: Record<string, unknown>): Promise<void>;
+}
+
+/** The service name under which the plugin writes to OpenCode's log. */
+export const SERVICE = "opencode-session-fallback";
+
+/** How many of the latest messages are read to find the failed turn. */
+export const MESSAGE_WINDOW = 30;
+
+/** The parts of the SDK client the adapter calls (structurally typed, so any client version fits). */
+export interface SdkClientLike {
+  session: {
+    messages(options: { path: { id: string }; query?: { limit?: number } }): Promise<unknown>;
+    abort(options: { path: { id: string } }): Promise<unknown>;
+    promptAsync(options: { path: { id: string }; body: unknown }): Promise<unknown>;
+  };
+  tui: { showToast(options: { body: unknown }): Promise<unknown> };
+  app: { log(options: { body: unknown }): Promise<unknown> };
+}
+
+/**
+ * Adapts the SDK client OpenCode hands the plugin to {@link OpencodePort}: unwraps `{ data, error }`
+ * results into values or Errors, and bounds every call by `timeoutMs` so a hung server never parks a
+ * recovery forever.
+ */
+export function opencodePort(client: SdkClientLike, timeoutMs: number): OpencodePort {
+  const call = async (what: string, run: () => Promise<unknown>): Promise<unknown> => {
+    const result = await withTimeout(run(), timeoutMs, what);
+    if (typeof result === "object" && result !== null && "error" in result && (result as { error?: unknown }).error) {
+      const status = (result as { response?: { status?: unknown } }).response?.status;
+      throw new Error(`${what} failed${typeof status === "number" ? ` (HTTP ${status})` : ""}: ${brief((result as { error: unknown }).error)}`);
+    }
+    return typeof result === "object" && result !== null && "data" in result ? (result as { data: unknown }).data : result;
+  };
+  return {
+    async messages(sessionID) {
+      const data = await call(`reading the messages of session ${sessionID}`, () =>
+        client.session.messages({ path: { id: sessionID }, query: { limit: MESSAGE_WINDOW } }),
+      );
+      if (!Array.isArray(data)) throw new Error(`reading the messages of session ${sessionID} returned ${brief(data)}`);
+      const infos: MessageInfo[] = [];
+      for (const entry of data) {
+        const info = (entry as { info?: unknown } | null)?.info;
+        if (typeof info === "object" && info !== null && typeof (info as { id?: unknown }).id === "string") {
+          infos.push(info as MessageInfo);
+        }
+      }
+      return infos;
+    },
+    async abort(sessionID) {
+      const data = await call(`aborting session ${sessionID}`, () => client.session.abort({ path: { id: sessionID } }));
+      return data === true;
+    },
+    async promptAsync(sessionID, body) {
+      await call(`prompting session ${sessionID}`, () => client.session.promptAsync({ path: { id: sessionID }, body }));
+    },
+    async toast(toast) {
+      await call("showing a toast", () => client.tui.showToast({ body: toast }));
+    },
+    async log(level, message, extra) {
+      await call("writing to OpenCode's log", () =>
+        client.app.log({ body: { service: SERVICE, level, message, ...(extra ? { extra } : {}) } }),
+      );
+    },
+  };
+}
+
+/** Rejects with a message naming `what` when `promise` has not settled after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function brief(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}

@@ -1,0 +1,92 @@
+import type { Hooks, PluginInput } from "@opencode-ai/plugin";
+import { AgentFiles, agentConfigDirs, type FileSystemPort } from "./agent-files";
+import { classifyError } from "./classify-error";
+import { agentSource, stripFallbackKeys, type ConfigAgents } from "./config-agents";
+import { fileDecisionLog, silentDecisionLog, type DecisionLog } from "./debug-log";
+import { opencodePort, type OpencodePort, type SdkClientLike } from "./opencode-port";
+import { handleRoutedEvent, type RecoveryDeps } from "./recover-session";
+import { resolveFallback } from "./resolve-fallback";
+import { routeEvent } from "./route-event";
+import { SessionBook } from "./session-state";
+import { loadSettings } from "./settings";
+
+/** The plugin's id, as OpenCode lists it. */
+export const PLUGIN_ID = "opencode-session-fallback";
+
+/** Everything {@link createHooks} takes from outside; tests replace any part. */
+export interface HookEnvironment {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly port?: OpencodePort;
+  readonly fs?: FileSystemPort;
+  readonly clock?: () => number;
+  readonly decisions?: DecisionLog;
+  readonly home?: string;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Builds the plugin's hooks. Synchronous and cheap: OpenCode awaits every plugin's init in turn.
+ *
+ * - `event`: reacts to `session.status` (retry), `session.error` and `session.idle`; every other event
+ *   leaves after one comparison. It never throws and never returns a rejecting promise (OpenCode calls it
+ *   without `await` or `catch`, inside its event bus).
+ * - `config`: takes `fallback_agent` out of the agents' options so it never reaches a provider.
+ */
+export function createHooks(
+  input: Pick<PluginInput, "directory" | "worktree"> & { readonly client: unknown },
+  options: unknown,
+  environment: HookEnvironment = {},
+): Hooks {
+  const env = environment.env ?? process.env;
+  const clock = environment.clock ?? Date.now;
+  const { settings, warnings } = loadSettings(env, options, input.directory);
+  const port = environment.port ?? opencodePort(input.client as SdkClientLike, settings.apiTimeoutMs);
+  const warn = (message: string) => {
+    port.log("warn", message).catch(() => undefined);
+  };
+  for (const warning of warnings) warn(warning);
+
+  const decisions =
+    environment.decisions ?? (settings.debug ? fileDecisionLog(settings.debugLogPath, warn, undefined, clock) : silentDecisionLog);
+  const files = new AgentFiles(
+    agentConfigDirs({ directory: input.directory, worktree: input.worktree, env, ...(environment.home ? { home: environment.home } : {}) }),
+    environment.fs,
+  );
+  let configAgents: ConfigAgents = new Map();
+  const lookup = agentSource(files, () => configAgents);
+  const book = new SessionBook(clock);
+  const deps: RecoveryDeps = {
+    port,
+    classify: classifyError,
+    resolve: (agent) => resolveFallback(agent, lookup),
+    settings,
+    book,
+    decisions,
+    clock,
+  };
+  decisions.write({ outcome: "started", event: "init", settings: { ...settings, fallbackOn: [...settings.fallbackOn] }, agentFolders: files.folders, warnings });
+
+  return {
+    event(input: { event: unknown }): Promise<void> {
+      try {
+        const routed = routeEvent(input?.event);
+        if (routed === undefined) return DONE;
+        handleRoutedEvent(routed, deps).catch(() => undefined);
+      } catch {
+        // Never into the host: a throw here would break OpenCode's event bus.
+      }
+      return DONE;
+    },
+    async config(config) {
+      try {
+        configAgents = stripFallbackKeys(config);
+      } catch {
+        // stripFallbackKeys is total; this guard only keeps a future change from reaching the host.
+      }
+    },
+    async dispose() {
+      book.clear();
+    },
+  } as Hooks;
+}

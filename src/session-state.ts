@@ -1,0 +1,87 @@
+/** What the plugin remembers of one session. One record type, in one map. */
+export interface SessionRecord {
+  /** Tail of this session's work queue: handlers for one session run one after the other. */
+  queue: Promise<void>;
+  /** Automatic recoveries started for this session. */
+  recoveries: number;
+  /** Failed assistant messages already dealt with (recovered from, or deliberately left). */
+  readonly handled: Set<string>;
+  /** Until this epoch ms, a `MessageAbortedError` in this session is the plugin's own abort. */
+  ownAbortUntil: number;
+  /** Set when the user aborted a turn; a recovery under way for an earlier event then sends nothing. */
+  userAbortAt: number;
+  /** An idle check is queued and has not started: a second one would read the same state. */
+  idleCheckQueued: boolean;
+  /** Last time anything touched this record, for eviction. */
+  touchedAt: number;
+}
+
+/** At most this many sessions are remembered; the least recently touched go first. */
+export const MAX_SESSIONS = 5000;
+/** At most this many handled message IDs per session. */
+const MAX_HANDLED = 64;
+
+/**
+ * Per-session state and per-session serialization. Event handlers for one session interleave (OpenCode
+ * calls the hook without awaiting it), so every piece of work for a session is queued behind the
+ * previous one with {@link SessionBook.run}; work for different sessions runs side by side.
+ */
+export class SessionBook {
+  private readonly records = new Map<string, SessionRecord>();
+
+  constructor(private readonly clock: () => number = Date.now, private readonly maxSessions = MAX_SESSIONS) {}
+
+  /** The record of a session, created on first use. */
+  get(sessionID: string): SessionRecord {
+    let record = this.records.get(sessionID);
+    if (record) {
+      // Re-insert so the map's order is least recently used first.
+      this.records.delete(sessionID);
+    } else {
+      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, touchedAt: 0 };
+      if (this.records.size >= this.maxSessions) this.evictOne();
+    }
+    record.touchedAt = this.clock();
+    this.records.set(sessionID, record);
+    return record;
+  }
+
+  /** Number of sessions remembered. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Marks a failed assistant message as dealt with. */
+  markHandled(record: SessionRecord, messageID: string): void {
+    record.handled.add(messageID);
+    if (record.handled.size > MAX_HANDLED) record.handled.delete(record.handled.values().next().value as string);
+  }
+
+  /**
+   * Runs `work` after every earlier piece of work of the same session. `work` must not throw (the
+   * plugin's handlers catch their own errors); a rejection is swallowed here so the queue never jams.
+   */
+  run(sessionID: string, work: (record: SessionRecord) => Promise<void>): Promise<void> {
+    const record = this.get(sessionID);
+    const next = record.queue.then(() => work(record)).catch(() => undefined);
+    record.queue = next;
+    return next;
+  }
+
+  /** Forgets everything (plugin disposal). */
+  clear(): void {
+    this.records.clear();
+  }
+
+  private evictOne(): void {
+    for (const [id, record] of this.records) {
+      // A session with work in flight is kept; only settled ones are evicted.
+      if (!record.idleCheckQueued) {
+        this.records.delete(id);
+        return;
+      }
+    }
+    const first = this.records.keys().next().value;
+    if (first !== undefined) this.records.delete(first);
+  }
+}
