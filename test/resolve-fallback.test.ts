@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import type { AgentDefinition, AgentLookup } from "../src/agent-files";
+import { parseModelRef, resolveFallback } from "../src/resolve-fallback";
+
+const agents = (defs: Record<string, Partial<AgentDefinition>>) => async (name: string): Promise<AgentLookup> => {
+  const def = defs[name];
+  return def ? { ok: true, agent: { name, file: `/a/${name}.md`, prompt: "", ...def } } : { ok: false, reason: "not-found", message: `agent "${name}" has no markdown file` };
+};
+
+describe("parseModelRef", () => {
+  it.each([
+    ["openai/gpt-5", { providerID: "openai", modelID: "gpt-5" }],
+    ["openrouter/anthropic/claude-sonnet-4.5", { providerID: "openrouter", modelID: "anthropic/claude-sonnet-4.5" }],
+  ])("%s", (text, ref) => expect(parseModelRef(text)).toEqual(ref));
+  it.each(["gpt-5", "/m", "p/", "", "a b/c"])("refuses %j", (text) => expect(parseModelRef(text)).toBeUndefined());
+});
+
+describe("resolveFallback", () => {
+  it("resolves source → fallback_agent → model and prompt", async () => {
+    const r = await resolveFallback("build", agents({ build: { fallbackAgent: "metis" }, metis: { model: "p/m", prompt: "Be Metis." } }));
+    expect(r).toEqual({ ok: true, target: { sourceAgent: "build", agent: "metis", model: { providerID: "p", modelID: "m" }, prompt: "Be Metis.", file: "/a/metis.md" } });
+  });
+  it.each([
+    ["no source file", {}, "no-source-agent"],
+    ["no fallback_agent", { build: {} }, "no-fallback-agent"],
+    ["fallback names itself", { build: { fallbackAgent: "build", model: "p/m" } }, "fallback-is-source"],
+    ["missing target", { build: { fallbackAgent: "metis" } }, "target-unreadable"],
+    ["target without model", { build: { fallbackAgent: "metis" }, metis: {} }, "no-model"],
+    ["target with a bad model", { build: { fallbackAgent: "metis" }, metis: { model: "gpt-5" } }, "bad-model"],
+  ] as const)("%s → %s", async (_label, defs, reason) => {
+    const r = await resolveFallback("build", agents(defs as Record<string, Partial<AgentDefinition>>));
+    expect(r).toMatchObject({ ok: false, reason });
+    expect(!r.ok && r.message.length).toBeGreaterThan(10);
+  });
+});
