@@ -21,6 +21,8 @@ export interface HookEnvironment {
   readonly clock?: () => number;
   readonly decisions?: DecisionLog;
   readonly home?: string;
+  /** Receives the promise of each piece of work an event starts (tests await them). */
+  readonly track?: (work: Promise<unknown>) => void;
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -72,7 +74,8 @@ export function createHooks(
       try {
         const routed = routeEvent(input?.event);
         if (routed === undefined) return DONE;
-        handleRoutedEvent(routed, deps).catch(() => undefined);
+        const work = handleRoutedEvent(routed, deps).catch(() => undefined);
+        environment.track?.(work);
       } catch {
         // Never into the host: a throw here would break OpenCode's event bus.
       }

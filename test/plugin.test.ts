@@ -3,7 +3,7 @@ import type { Hooks } from "@opencode-ai/plugin";
 import { createHooks } from "../src/plugin";
 import { CONTINUATION_TAG } from "../src/plan-recovery";
 import type { DecisionRecord } from "../src/debug-log";
-import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, ev, settle, tempProject } from "./support/fake-opencode";
+import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, ev, settle as flush, tempProject } from "./support/fake-opencode";
 
 const SOURCE = `---
 description: the user's agent
@@ -22,6 +22,15 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
   let fake: FakeOpencode;
   let decisions: DecisionRecord[];
   let hooks: Hooks;
+  let work: Promise<unknown>[] = [];
+  /** Waits for every piece of work the events started, including work started by that work. */
+  async function settle() {
+    for (let seen = -1; seen !== work.length; ) {
+      seen = work.length;
+      await Promise.all(work);
+      await flush();
+    }
+  }
   const send = (event: unknown) => hooks.event!({ event } as never);
 
   function start(env: Record<string, string> = {}, options?: unknown) {
@@ -30,6 +39,7 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
       port: fake,
       home: project.home,
       decisions: { write: (r) => decisions.push(r) },
+      track: (w) => void work.push(w),
     });
   }
 
@@ -37,6 +47,7 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
     project = tempProject({ build: SOURCE, metis: TARGET });
     fake = new FakeOpencode();
     decisions = [];
+    work = [];
     start();
   });
   afterEach(() => project.cleanup());
