@@ -1,0 +1,96 @@
+/**
+ * The classifier: any error OpenCode hands a plugin ▶ a {@link Verdict}. Pure and total: it never
+ * throws, never does I/O, and answers `{ kind: "unknown", rule: "none" }` when no signature matches.
+ */
+import { extractErrorFields } from "./extract-error-fields";
+import type { ErrorFields } from "./extract-error-fields";
+import { parseReset } from "./parse-reset";
+import { GENERIC_PROVIDER, SIGNATURES } from "./signatures";
+import type { Signature, SignatureCondition } from "./signatures";
+import type { ClassifyOptions, Verdict, VerdictKind } from "./verdict";
+
+export type { ClassifyOptions, Verdict, VerdictKind } from "./verdict";
+
+const UNKNOWN: Verdict = Object.freeze({ kind: "unknown", rule: "none" });
+
+/** Kinds whose verdict carries the provider's reset time; for the others a reset means nothing. */
+const TIMED_KINDS: ReadonlySet<VerdictKind> = new Set<VerdictKind>(["quota", "auth-pool", "rate-limit", "overload"]);
+
+/**
+ * Classifies an error by walking {@link SIGNATURES} in order: the first row whose condition holds
+ * decides the kind, the rule (its id) and the provider (omitted for generic rows); the reset time
+ * comes from what the provider said (headers, body, text).
+ *
+ * @param input - a `session.error` / assistant message `error` (`{ name, data }`), a `session.status`
+ *   retry status (`{ type: "retry", attempt, message, next }`), a string, or anything else.
+ * @param options - `now` (epoch ms) to turn relative resets into `resetAt`; default `Date.now()`.
+ *
+ * @example
+ * ```ts
+ * classifyError({ name: "APIError", data: { statusCode: 429, message: "5-hour usage limit reached. Resets in 2h 13m",
+ *   responseBody: '{"type":"error","error":{"type":"GoUsageLimitError"}}' } }, { now: 0 })
+ * // => { kind: "quota", rule: "opencode-go-usage-limit", provider: "opencode", retryAfterMs: 7980000, resetAt: 7980000 }
+ * ```
+ */
+export function classifyError(input: unknown, options?: ClassifyOptions): Verdict {
+  try {
+    const fields = extractErrorFields(input);
+    const row = findSignature(fields);
+    if (row === undefined) return UNKNOWN;
+    const verdict: { -readonly [K in keyof Verdict]: Verdict[K] } = { kind: row.kind, rule: row.id };
+    if (row.provider !== GENERIC_PROVIDER) verdict.provider = row.provider;
+    if (TIMED_KINDS.has(row.kind)) {
+      const times = parseReset(fields, readNow(options), row.kind);
+      if (times.retryAfterMs !== undefined) verdict.retryAfterMs = times.retryAfterMs;
+      if (times.resetAt !== undefined) verdict.resetAt = times.resetAt;
+    }
+    return verdict;
+  } catch {
+    return UNKNOWN;
+  }
+}
+
+/** The first row of {@link SIGNATURES} that matches `fields`, if any. */
+function findSignature(fields: ErrorFields): Signature | undefined {
+  const haystack = [fields.name, fields.message, fields.nestedMessage, fields.bodyText]
+    .filter((t): t is string => t !== undefined && t.length > 0)
+    .join("\n");
+  return SIGNATURES.find((row) => row.when.some((condition) => holds(condition, fields, haystack)));
+}
+
+function holds(c: SignatureCondition, f: ErrorFields, haystack: string): boolean {
+  if (c.retryStatus !== undefined && c.retryStatus !== f.isRetryStatus) return false;
+  if (c.name !== undefined && !equalsAny(c.name, f.name)) return false;
+  if (c.status !== undefined && (f.statusCode === undefined || !c.status.includes(f.statusCode))) return false;
+  if (c.errorType !== undefined && !equalsAny(c.errorType, f.errorType)) return false;
+  if (c.errorCode !== undefined && !equalsAny(c.errorCode, f.errorCode)) return false;
+  if (c.googleStatus !== undefined && !equalsAny(c.googleStatus, f.errorStatus)) return false;
+  const quotaId = c.quotaId;
+  if (quotaId !== undefined && !f.quotaIds.some((id) => quotaId.test(id))) return false;
+  if (c.header !== undefined) {
+    const value = f.headers[c.header.name];
+    if (value === undefined || !c.header.value.test(value)) return false;
+  }
+  if (c.message !== undefined && (f.message === undefined || !c.message.test(f.message))) return false;
+  if (c.text !== undefined) {
+    const patterns: readonly RegExp[] = c.text instanceof RegExp ? [c.text] : c.text;
+    if (!patterns.every((p) => p.test(haystack))) return false;
+  }
+  if (c.notText !== undefined && c.notText.test(haystack)) return false;
+  return true;
+}
+
+function equalsAny(candidates: readonly string[], value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  return candidates.some((c) => c.toLowerCase() === v);
+}
+
+function readNow(options: ClassifyOptions | undefined): number {
+  try {
+    const now: unknown = options?.now;
+    return typeof now === "number" && Number.isFinite(now) ? now : Date.now();
+  } catch {
+    return Date.now();
+  }
+}
