@@ -31,6 +31,7 @@ const AGENTS: Record<string, string> = {
   doomed: "---\ndescription: agent whose fallback is exhausted too\nmode: primary\nmodel: mock/primary-e\nfallback_agent: doomedfb\n---\nYou are doomed.\n",
   doomedfb: "---\ndescription: an exhausted fallback\nmode: primary\nmodel: mock/fallback-f\n---\nYou are the doomed fallback.\n",
   patient: "---\ndescription: agent whose turn the user aborts\nmode: primary\nmodel: mock/primary-g\nfallback_agent: rescuer\n---\nYou are patient.\n",
+  streamer: "---\ndescription: agent whose stream breaks with a quota error\nmode: primary\nmodel: mock/primary-h\nfallback_agent: rescuer\n---\nYou are the streamer.\n",
   rescuer: `---\ndescription: the fallback lane\nmode: primary\nmodel: mock/fallback-b\n---\n${RESCUER_MARKER}\n`,
 };
 
@@ -47,7 +48,7 @@ beforeAll(async () => {
   mock = await startMockProvider();
   oc = await startOpencode({
     mock,
-    models: ["primary-a", "primary-c", "primary-d", "primary-e", "primary-g", "fallback-b", "fallback-f"],
+    models: ["primary-a", "primary-c", "primary-d", "primary-e", "primary-g", "primary-h", "fallback-b", "fallback-f"],
     plugins: [BUILT_PLUGIN_URL],
     agents: AGENTS,
     env: { OPENCODE_SESSION_FALLBACK_DEBUG: "1" },
@@ -164,6 +165,23 @@ describe("continue the same session on the fallback lane", () => {
     expect(last.info.error?.name).toBe("MessageAbortedError");
   });
 
+  test("(g) a quota error in the middle of the stream (UnknownError carrying the provider's JSON, not retried) is recovered too", async () => {
+    mock.script("primary-h", [{ kind: "stream-error", afterText: "Let me th", body: OPENAI_INSUFFICIENT_QUOTA }]);
+    mock.script("fallback-b", [{ kind: "text", text: "FALLBACK-ANSWER-G" }]);
+    const id = await oc.createSession("scenario g");
+    await oc.promptAsync(id, { text: "QUESTION-G", agent: "streamer" });
+    const fallback = await mock.waitForRequest((r) => r.model === "fallback-b" && r.sessionID === id, 20_000);
+    expect(mock.systemTextOf(fallback)).toContain(RESCUER_MARKER);
+    await oc.waitForIdle(id, 30_000);
+    const messages = await oc.messages(id);
+    const failed = assistants(messages).find((m) => m.info.modelID === "primary-h");
+    expect(failed?.info.error?.name).toBe("UnknownError");
+    const last = assistants(messages).at(-1)!;
+    expect(last.info.modelID).toBe("fallback-b");
+    expect(textOf(last)).toContain("FALLBACK-ANSWER-G");
+    expect(userTexts(messages).filter((t) => t === CONTINUE_TEXT)).toHaveLength(1);
+  });
+
   test("(f) no provider request body ever contains fallback_agent", () => {
     const chat = mock.requests.filter((r) => r.path.endsWith("/chat/completions"));
     expect(chat.length).toBeGreaterThan(5);
@@ -174,7 +192,7 @@ describe("continue the same session on the fallback lane", () => {
     expect(existsSync(debugLog)).toBe(true);
     const lines = readFileSync(debugLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     const recovered = lines.filter((l) => l.outcome === "recovered");
-    expect(recovered.length).toBe(3);
+    expect(recovered.length).toBe(4);
     for (const line of recovered) {
       expect(line.rule).not.toBe("none");
       expect(line.target).toMatch(/rescuer|doomedfb/);
