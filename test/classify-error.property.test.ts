@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { classifyError, SIGNATURES } from "../src/classify";
 import type { Verdict, VerdictKind } from "../src/classify";
 import { containsExhaustionWord } from "../src/signatures";
+import { allStrings } from "./support/all-strings";
 
 const KINDS: readonly VerdictKind[] = ["quota", "auth-pool", "auth", "rate-limit", "overload", "context", "abort", "unknown"];
 const RULES = new Set(["none", ...SIGNATURES.map((s) => s.id)]);
@@ -14,18 +15,6 @@ function assertValid(verdict: Verdict): void {
   if (verdict.resetAt !== undefined) expect(Number.isFinite(verdict.resetAt)).toBe(true);
 }
 
-/** Every string in a generated (plain, acyclic) value, keys included. */
-function allStrings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) for (const v of value) allStrings(v, out);
-  else if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      out.push(k);
-      allStrings(v, out);
-    }
-  }
-  return out;
-}
 
 const NAMES = ["APIError", "UnknownError", "ProviderAuthError", "ContextOverflowError", "MessageAbortedError", "StructuredOutputError"];
 

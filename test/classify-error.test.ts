@@ -4,6 +4,7 @@ import { classifyError, SIGNATURES } from "../src/classify";
 import type { VerdictKind } from "../src/classify";
 import { extractErrorFields } from "../src/extract-error-fields";
 import { containsExhaustionWord, EXHAUSTION_WORDS, GENERIC_PROVIDER } from "../src/signatures";
+import { allStrings } from "./support/all-strings";
 
 interface CorpusRow {
   readonly id: string;
@@ -20,18 +21,6 @@ const corpus = JSON.parse(
 const KINDS: readonly VerdictKind[] = ["quota", "auth-pool", "auth", "rate-limit", "overload", "context", "abort", "unknown"];
 const NOW = Date.UTC(2026, 0, 1);
 
-/** Every string in a (plain, acyclic) value, keys included. */
-function allStrings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) for (const v of value) allStrings(v, out);
-  else if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      out.push(k);
-      allStrings(v, out);
-    }
-  }
-  return out;
-}
 
 function apiError(data: Record<string, unknown>): unknown {
   return { name: "APIError", data };
