@@ -1,0 +1,50 @@
+import type { Signature } from "./types";
+
+/**
+ * Group 1: what OpenCode itself names (abort, context overflow, missing key, SDK connection error).
+ * Part of {@link SIGNATURES} (see `./index.ts`): row order is priority, keep it.
+ */
+export const OPENCODE_ROWS: readonly Signature[] = [
+  // ── 1. What OpenCode names itself ────────────────────────────────────────────────────────────
+  {
+    id: "opencode-message-aborted",
+    provider: "opencode",
+    kind: "abort",
+    when: [{ name: ["MessageAbortedError", "AbortError"] }],
+    sample: "MessageAbortedError: The operation was aborted.",
+    seen: "OpenCode MessageAbortedError (corpus: user-abort)",
+    note: "First row: an abort (ESC, or one the plugin caused) is never a quota, whatever its text says.",
+  },
+  {
+    id: "opencode-context-overflow",
+    provider: "opencode",
+    kind: "context",
+    when: [{ name: ["ContextOverflowError"] }],
+    sample: "ContextOverflowError: prompt is too long: 215000 tokens > 200000 maximum",
+    seen: "OpenCode ContextOverflowError (corpus: context-overflow)",
+    note: "OpenCode compacts and continues by itself.",
+  },
+  {
+    id: "opencode-provider-auth",
+    provider: "opencode",
+    kind: "auth",
+    when: [{ name: ["ProviderAuthError"] }],
+    sample: "ProviderAuthError: Anthropic API key is missing.",
+    seen: "OpenCode message-v2 ProviderAuthError (corpus: provider-auth-missing-key)",
+  },
+  {
+    id: "anthropic-sdk-connection-error",
+    provider: "anthropic",
+    kind: "unknown",
+    when: [
+      { name: ["APIConnectionError", "APIConnectionTimeoutError"] },
+      { errorType: ["APIConnectionError"] },
+      { message: /^\s*Connection error\.?\s*$/i },
+    ],
+    sample: "Connection error.",
+    seen: "https://github.com/anthropics/claude-code/issues/4574 (Anthropic SDK APIConnectionError)",
+    note:
+      "Kind stays `unknown`: the SDK's connectivity wrapper hides whether the network or the provider failed. " +
+      "A policy may make this rule eligible for a drill provider only (a loopback mock that drops connections).",
+  },
+];
