@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultStateFile } from "./lane-store";
 import type { VerdictKind } from "./verdict";
 
 /** The fully defaulted settings the plugin runs with. Built once, at init, by {@link loadSettings}. */
@@ -17,6 +18,15 @@ export interface Settings {
   readonly maxWaitMs: number;
   /** Time limit for each OpenCode API call the plugin makes. */
   readonly apiTimeoutMs: number;
+  /** How long a lane that failed without announcing a reset is avoided. */
+  readonly cooldownMs: number;
+  /** Absolute path of the lane state file, shared by every OpenCode process of the user. */
+  readonly stateFile: string;
+  /**
+   * Declared pools: `provider` or `provider/model` → pool name. Lanes of one pool share a quota, so a
+   * fallback never goes from one to another. Undeclared lanes form one pool per provider ID.
+   */
+  readonly pools: ReadonlyMap<string, string>;
 }
 
 /** One variable or option the plugin reads. */
@@ -57,6 +67,27 @@ const kindList = z
   .pipe(z.array(z.enum(FALLBACK_KINDS)));
 
 const nonEmptyPath = z.string().trim().min(1).max(4096);
+
+const poolMember = z.string().trim().regex(/^[^\s/=;,]+(\/[^\s=;,]+)?$/, "provider or provider/model");
+const poolName = z.string().trim().regex(/^[\w.-]+$/, "letters, digits, _ . -");
+/** `name=provider,provider/model;name2=…`, or an object `{ name: ["provider", "provider/model"] }`. */
+const poolList = z
+  .union([
+    z.string().transform((text, ctx) => {
+      const pools: Record<string, string[]> = {};
+      for (const chunk of text.split(";").map((c) => c.trim()).filter(Boolean)) {
+        const [name, members, ...rest] = chunk.split("=");
+        if (!name || members === undefined || rest.length > 0) {
+          ctx.addIssue({ code: "custom", message: `"${chunk}" is not name=member,member` });
+          return z.NEVER;
+        }
+        pools[name.trim()] = members.split(",").map((m) => m.trim()).filter(Boolean);
+      }
+      return pools;
+    }),
+    z.record(z.string(), z.array(z.string())),
+  ])
+  .pipe(z.record(poolName, z.array(poolMember).min(1)));
 
 const SPECS = {
   attemptLimit: {
@@ -100,6 +131,27 @@ const SPECS = {
     schema: integerText(0, 7 * 24 * 3600 * 1000),
     fallback: 60_000,
     expected: "a number of milliseconds (integer, up to 7 days)",
+  },
+  cooldownMs: {
+    env: "OPENCODE_SESSION_FALLBACK_COOLDOWN_MS",
+    option: "cooldownMs",
+    schema: integerText(1000, 7 * 24 * 3600 * 1000),
+    fallback: 15 * 60 * 1000,
+    expected: "a number of milliseconds from 1000 to 7 days",
+  },
+  stateFile: {
+    env: "OPENCODE_SESSION_FALLBACK_STATE_FILE",
+    option: "stateFile",
+    schema: nonEmptyPath,
+    fallback: "",
+    expected: "a file path",
+  },
+  pools: {
+    env: "OPENCODE_SESSION_FALLBACK_POOLS",
+    option: "pools",
+    schema: poolList,
+    fallback: {},
+    expected: "pools as name=provider,provider/model;name2=… (or an object of arrays in options)",
   },
   apiTimeoutMs: {
     env: "OPENCODE_SESSION_FALLBACK_API_TIMEOUT_MS",
@@ -184,6 +236,9 @@ export function loadSettings(
     fallbackOn: new Set(read<VerdictKind[]>("on")),
     maxWaitMs: read<number>("maxWaitMs"),
     apiTimeoutMs: read<number>("apiTimeoutMs"),
+    cooldownMs: read<number>("cooldownMs"),
+    stateFile: stateFilePath(read<string>("stateFile"), directory, env),
+    pools: poolMap(read<Record<string, string[]>>("pools")),
   };
   for (const key of Object.keys(opts)) {
     if (!Object.values(SPECS).some((s) => s.option === key)) {
@@ -191,6 +246,16 @@ export function loadSettings(
     }
   }
   return { settings, warnings, sources };
+}
+
+function stateFilePath(configured: string, directory: string, env: Readonly<Record<string, string | undefined>>): string {
+  return configured ? resolvePath(directory, configured) : defaultStateFile(env);
+}
+
+function poolMap(pools: Record<string, string[]>): ReadonlyMap<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, members] of Object.entries(pools)) for (const member of members) map.set(member, name);
+  return map;
 }
 
 function resolvePath(directory: string, file: string): string {
