@@ -9,7 +9,7 @@ import { BUILT_PLUGIN_URL, OPENAI_INSUFFICIENT_QUOTA, startMockProvider, startOp
 
 const AGENTS = {
   coder: "---\ndescription: your everyday agent, on a subscription that just ran out\nmode: primary\nmodel: mock/gpt-primary\nfallback_agent: backup\n---\nYou are a careful coding agent.\n",
-  backup: "---\ndescription: the fallback lane\nmode: primary\nmodel: mock/backup-model\n---\nYou are the backup lane. Keep answers short.\n",
+  backup: "---\ndescription: the fallback lane\nmode: primary\nmodel: backup/backup-model\n---\nYou are the backup lane. Keep answers short.\n",
 };
 
 const t0 = Date.now();
@@ -24,14 +24,15 @@ async function main(): Promise<void> {
   mock.script("backup-model", [{ kind: "text", text: "2 + 2 = 4. (answered by the backup lane)" }]);
   const oc = await startOpencode({
     mock,
-    models: ["gpt-primary", "backup-model"],
+    models: ["gpt-primary"],
+    extraProviders: { backup: ["backup-model"] },
     plugins: [BUILT_PLUGIN_URL],
     agents: AGENTS,
     env: { OPENCODE_SESSION_FALLBACK_DEBUG: "1" },
   });
   try {
     say(Date.now(), `opencode serve is up (${oc.startup.readyMs} ms), plugin loaded from ${BUILT_PLUGIN_URL}`);
-    console.log("           agents: coder (mock/gpt-primary, fallback_agent: backup) -> backup (mock/backup-model)\n");
+    console.log("           agents: coder (mock/gpt-primary, fallback_agent: backup) -> backup (backup/backup-model)\n");
     const id = await oc.createSession("demo");
     const sent = Date.now();
     await oc.promptAsync(id, { text: "What is 2 + 2?", agent: "coder" });
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       say(fallback.at - 1, `plugin: aborted the failed turn (${decision.timings.abortMs} ms), prompted the same session (${decision.timings.promptMs} ms); ${decision.timings.totalMs} ms from the retry event`);
     }
     const system = mock.systemTextOf(fallback);
-    say(fallback.at, `provider: request for mock/backup-model, same session (x-session-id ${fallback.sessionID}), system prompt carries the backup prompt: ${system.includes("You are the backup lane") ? "yes" : "NO"}`);
+    say(fallback.at, `provider: request for backup/backup-model, same session (x-session-id ${fallback.sessionID}), system prompt carries the backup prompt: ${system.includes("You are the backup lane") ? "yes" : "NO"}`);
     await oc.waitForIdle(id, 30_000);
     const last = await oc.lastAssistant(id);
     say(Date.now(), `session ${id} answered by ${last?.info.providerID}/${last?.info.modelID}: "${textOf(last)}"`);

@@ -32,6 +32,8 @@ export const MAX_LANES = 256;
  */
 export class LaneHealth {
   private readonly lanes = new Map<LaneKey, CoolingLane>();
+  /** Lanes seen serving again, and when: an older copy of the state (another process's) must not bring them back. */
+  private readonly servedAt = new Map<LaneKey, number>();
 
   constructor(entries: readonly CoolingLane[] = []) {
     for (const entry of entries) this.set(entry);
@@ -43,6 +45,7 @@ export class LaneHealth {
     const key = laneKey(model);
     const existing = this.lanes.get(key);
     const entry: CoolingLane = existing && existing.until > until ? existing : { lane: key, until, since: now, kind: cause.kind, rule: cause.rule };
+    this.servedAt.delete(key);
     this.set(entry);
     return entry;
   }
@@ -59,9 +62,12 @@ export class LaneHealth {
     return entry;
   }
 
-  /** Forgets a lane (it served a turn again). */
-  clear(model: ModelRef): boolean {
-    return this.lanes.delete(laneKey(model));
+  /** Forgets a lane: it served a turn again at `now`. */
+  clear(model: ModelRef, now: number): boolean {
+    const key = laneKey(model);
+    this.servedAt.set(key, now);
+    if (this.servedAt.size > MAX_LANES) this.servedAt.delete(this.servedAt.keys().next().value as string);
+    return this.lanes.delete(key);
   }
 
   /** Every lane still cooling at `now`, soonest back first. */
@@ -72,6 +78,8 @@ export class LaneHealth {
   /** Takes in entries from another process's copy of the state: per lane, the later `until` wins. */
   merge(entries: readonly CoolingLane[]): void {
     for (const entry of entries) {
+      const served = this.servedAt.get(entry.lane);
+      if (served !== undefined && served >= entry.since) continue;
       const existing = this.lanes.get(entry.lane);
       if (!existing || entry.until > existing.until) this.set(entry);
     }

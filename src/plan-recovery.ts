@@ -80,3 +80,18 @@ export function planRecovery(input: PlanInput): RecoveryPlan {
     summary: `${failed} failed (${verdict.kind}, rule ${verdict.rule}); continuing on ${fallback} via fallback agent "${target.agent}" as agent "${switchAgent ? target.agent : target.sourceAgent}"`,
   };
 }
+
+/**
+ * The `system` text of a turn that runs on a sticky fallback lane: a short note of why, then the
+ * fallback agent's prompt (or only the note when the fallback agent's own prompt is in effect).
+ */
+export function laneSystem(input: { target: FallbackTarget; primary: ModelRef; until: number | undefined; switchAgent: boolean }): string {
+  const { target, primary, until, switchAgent } = input;
+  const block = [
+    `<${CONTINUATION_TAG}>`,
+    `This session runs on the fallback lane ${modelText(target.model)} because ${modelText(primary)} cannot serve it${until ? ` until ${new Date(until).toISOString()}` : " for now"}.`,
+    "Carry on with the task as usual; do not mention this unless the user asks.",
+    `</${CONTINUATION_TAG}>`,
+  ].join("\n");
+  return !switchAgent && target.prompt ? `${block}\n\n${target.prompt}` : block;
+}

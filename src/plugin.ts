@@ -9,6 +9,9 @@ import { resolveFallback } from "./resolve-fallback";
 import { routeEvent } from "./route-event";
 import { SessionBook } from "./session-state";
 import { loadSettings } from "./settings";
+import { fileLaneStore, type LaneStore } from "./lane-store";
+import { SharedHealth } from "./shared-health";
+import { steerTurn } from "./lane-steering";
 
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
@@ -23,6 +26,8 @@ export interface HookEnvironment {
   readonly home?: string;
   /** Receives the promise of each piece of work an event starts (tests await them). */
   readonly track?: (work: Promise<unknown>) => void;
+  /** Where lane health is kept; default the state file of the settings. */
+  readonly laneStore?: LaneStore;
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -58,14 +63,20 @@ export function createHooks(
   let configAgents: ConfigAgents = new Map();
   const lookup = agentSource(files, () => configAgents);
   const book = new SessionBook(clock);
+  const shared = new SharedHealth(environment.laneStore ?? fileLaneStore(settings.stateFile), warn, clock);
   const deps: RecoveryDeps = {
     port,
     classify: classifyError,
-    resolve: (agent) => resolveFallback(agent, lookup),
+    resolve: (agent, guard) => resolveFallback(agent, lookup, guard),
+    shared,
     settings,
     book,
     decisions,
     clock,
+  };
+  const note = (level: "debug" | "info" | "warn", record: { outcome: string; [key: string]: unknown }, message: string) => {
+    decisions.write({ level, message, event: "chat.message", ...record });
+    if (level !== "debug") port.log(level, message, { outcome: record.outcome }).catch(() => undefined);
   };
   decisions.write({ outcome: "started", event: "init", settings: { ...settings, fallbackOn: [...settings.fallbackOn] }, agentFolders: files.folders, warnings });
 
@@ -80,6 +91,22 @@ export function createHooks(
         // Never into the host: a throw here would break OpenCode's event bus.
       }
       return DONE;
+    },
+    async "chat.message"(input, output) {
+      try {
+        shared.refresh();
+        await steerTurn(input.sessionID, output.message as never, output.parts, {
+          book,
+          health: shared.health,
+          settings,
+          port,
+          resolve: deps.resolve,
+          clock,
+          note,
+        });
+      } catch (error) {
+        warn(`internal error while steering a new turn of session ${input?.sessionID}: ${error instanceof Error ? error.message : String(error)}; the turn runs as the client asked`);
+      }
     },
     async config(config) {
       try {

@@ -3,7 +3,10 @@ import { decideFallback, mayFallBack, type Trigger } from "./fallback-policy";
 import type { LogLevel, MessageInfo, OpencodePort } from "./opencode-port";
 import { modelText, planRecovery } from "./plan-recovery";
 import { redactSecrets } from "./redact";
-import type { ModelRef, Resolution } from "./resolve-fallback";
+import { poolOf, laneKey } from "./lane-health";
+import { avoidReason } from "./lane-steering";
+import type { SharedHealth } from "./shared-health";
+import type { ChainGuard, ModelRef, Resolution } from "./resolve-fallback";
 import type { RoutedEvent } from "./route-event";
 import type { SessionBook, SessionRecord } from "./session-state";
 import type { Settings } from "./settings";
@@ -19,7 +22,8 @@ export const OWN_ABORT_GRACE_MS = 3000;
 export interface RecoveryDeps {
   readonly port: OpencodePort;
   readonly classify: (input: unknown, options?: ClassifyOptions) => Verdict;
-  readonly resolve: (agent: string) => Promise<Resolution>;
+  readonly resolve: (agent: string, guard?: ChainGuard) => Promise<Resolution>;
+  readonly shared: SharedHealth;
   readonly settings: Settings;
   readonly book: SessionBook;
   readonly decisions: DecisionLog;
@@ -41,7 +45,8 @@ export type Outcome =
   | "read-failed"
   | "prompt-failed"
   | "recovered"
-  | "idle-ok";
+  | "idle-ok"
+  | "lane-served";
 
 /**
  * Handles one routed event: classifies it, decides, and when the decision is to fall back, aborts the
@@ -101,7 +106,17 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
       return;
     }
     const failed = lastOf(messages, "assistant");
-    if (!failed || failed.error === undefined || failed.error === null || rec.handled.has(failed.id)) return;
+    if (failed && (failed.error === undefined || failed.error === null)) {
+      // A lane that answered is serving again, whatever its cooldown said.
+      const served = modelOf(failed);
+      if (served && failed.time?.completed && deps.shared.health.clear(served, receivedAt)) {
+        void deps.shared.persist();
+        note(deps, "info", { outcome: "lane-served", event: "idle", sessionID, lane: laneKey(served) }, `${laneKey(served)} answered in session ${sessionID}: it is no longer avoided`);
+        outcome = "lane-served";
+      }
+      return;
+    }
+    if (!failed || rec.handled.has(failed.id)) return;
     const verdict = deps.classify(failed.error, { now: receivedAt });
     if (!mayFallBack(verdict)) return;
     outcome = await recover(rec, sessionID, "idle", verdict, receivedAt, deps, messages);
@@ -152,6 +167,11 @@ async function recover(
     return "not-eligible";
   }
   book.markHandled(record, key);
+  if (failedModel) {
+    const cooling = deps.shared.health.markCooling(failedModel, verdict, deps.clock(), settings.cooldownMs);
+    void deps.shared.persist();
+    note(deps, "debug", { ...base, outcome: "lane-cooling", lane: cooling.lane, until: cooling.until }, `${cooling.lane} is avoided until ${new Date(cooling.until).toISOString()}`);
+  }
 
   if (record.recoveries >= settings.attemptLimit) {
     const message = `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}, rule ${verdict.rule}) but the fallback budget is spent (${record.recoveries} of OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT=${settings.attemptLimit}); the error is left as it is`;
@@ -165,7 +185,10 @@ async function recover(
     note(deps, "warn", { ...base, outcome: "no-agent" }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) but no agent is recorded for the failed turn; the error is left as it is`);
     return "no-agent";
   }
-  const resolution = await deps.resolve(agent);
+  const failedPool = failedModel ? poolOf(failedModel, settings.pools) : undefined;
+  const resolution = await deps.resolve(agent, {
+    avoid: (model) => (failedPool ? avoidReason(model, failedPool, { health: deps.shared.health, settings }, deps.clock()) : undefined),
+  });
   if (!resolution.ok) {
     note(deps, "warn", { ...base, outcome: "unresolved", agent, reason: resolution.reason }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) on agent "${agent}", no fallback: ${resolution.message}; the error is left as it is`);
     return "unresolved";
@@ -204,6 +227,7 @@ async function recover(
     return "prompt-failed";
   }
   const promptedAt = deps.clock();
+  record.lane = { primary: record.lane?.primary ?? failedModel ?? target.model, target, since: promptedAt };
   note(
     deps,
     "info",
@@ -215,6 +239,7 @@ async function recover(
       from: modelText(failedModel),
       to: modelText(target.model),
       runAs: plan.body.agent,
+      ...(target.skipped.length > 0 ? { skipped: target.skipped } : {}),
       recoveries: record.recoveries,
       ...(abortError ? { abortError } : {}),
       timings: { decideMs: decidedAt - receivedAt, abortMs: abortedAt - decidedAt, promptMs: promptedAt - abortedAt, totalMs: promptedAt - receivedAt },

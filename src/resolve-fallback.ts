@@ -18,14 +18,26 @@ export interface FallbackTarget {
   readonly prompt: string;
   /** Where the fallback agent was read from. */
   readonly file: string;
+  /** Agents of the chain passed over on the way, and why (cooling, same pool). */
+  readonly skipped: readonly string[];
 }
+
+/** What a chain walk must avoid. */
+export interface ChainGuard {
+  /** Why a lane must not be used now (it is cooling), or undefined when it may. */
+  readonly avoid: (model: ModelRef) => string | undefined;
+}
+
+/** A chain longer than this is refused: nobody declares eight fallbacks, a generated loop might. */
+export const MAX_CHAIN = 8;
 
 /** Why no target could be found; the original error is then left as it is. */
 export type ResolutionFailure =
   | "no-source-agent"
   | "source-unreadable"
   | "no-fallback-agent"
-  | "fallback-is-source"
+  | "cycle"
+  | "chain-exhausted"
   | "target-unreadable"
   | "no-model"
   | "bad-model";
@@ -59,9 +71,12 @@ export function parseModelRef(text: string): ModelRef | undefined {
 
 /**
  * Finds the fallback lane of `sourceAgent`: its `fallback_agent`, and that agent's `model` and prompt.
- * Never throws; every way of failing comes back as a reason and a message naming the file or key at fault.
+ * When the guard says a lane must be avoided (it is cooling, or shares the failed lane's pool), the walk
+ * goes on to that agent's own `fallback_agent`, up to {@link MAX_CHAIN} hops; a chain that comes back
+ * to an agent it passed is a cycle. Never throws; every way of failing comes back as a reason and a
+ * message naming the file or key at fault.
  */
-export async function resolveFallback(sourceAgent: string, lookup: AgentSource): Promise<Resolution> {
+export async function resolveFallback(sourceAgent: string, lookup: AgentSource, guard?: ChainGuard): Promise<Resolution> {
   const source = await lookup(sourceAgent);
   if (!source.ok) {
     return {
@@ -70,33 +85,35 @@ export async function resolveFallback(sourceAgent: string, lookup: AgentSource):
       message: source.message,
     };
   }
-  const targetName = source.agent.fallbackAgent;
-  if (targetName === undefined) {
-    return {
-      ok: false,
-      reason: "no-fallback-agent",
-      message: `agent "${sourceAgent}" (${source.agent.file}) declares no fallback_agent`,
-    };
+  const path = [sourceAgent];
+  const skipped: string[] = [];
+  let current = source.agent;
+  for (let hop = 0; hop < MAX_CHAIN; hop++) {
+    const next = current.fallbackAgent;
+    if (next === undefined) {
+      return skipped.length === 0
+        ? { ok: false, reason: "no-fallback-agent", message: `agent "${sourceAgent}" (${source.agent.file}) declares no fallback_agent` }
+        : { ok: false, reason: "chain-exhausted", message: `every fallback of agent "${sourceAgent}" must be avoided now (${skipped.join("; ")}), and "${current.name}" declares no further fallback_agent` };
+    }
+    if (path.includes(next)) {
+      return { ok: false, reason: "cycle", message: `the fallback chain of agent "${sourceAgent}" loops: ${[...path, next].join(" -> ")}` };
+    }
+    path.push(next);
+    const found = await lookup(next);
+    if (!found.ok) {
+      return { ok: false, reason: "target-unreadable", message: `fallback_agent "${next}" of agent "${current.name}" cannot be used: ${found.message}` };
+    }
+    const target = toTarget(sourceAgent, found.agent, skipped);
+    if (!target.ok) return target;
+    const avoid = guard?.avoid(target.target.model);
+    if (avoid === undefined) return target;
+    skipped.push(`${next} (${target.target.model.providerID}/${target.target.model.modelID}: ${avoid})`);
+    current = found.agent;
   }
-  if (targetName === sourceAgent) {
-    return {
-      ok: false,
-      reason: "fallback-is-source",
-      message: `agent "${sourceAgent}" (${source.agent.file}) names itself as its fallback_agent`,
-    };
-  }
-  const target = await lookup(targetName);
-  if (!target.ok) {
-    return {
-      ok: false,
-      reason: "target-unreadable",
-      message: `fallback_agent "${targetName}" of agent "${sourceAgent}" cannot be used: ${target.message}`,
-    };
-  }
-  return toTarget(sourceAgent, target.agent);
+  return { ok: false, reason: "chain-exhausted", message: `the fallback chain of agent "${sourceAgent}" is longer than ${MAX_CHAIN} agents: ${path.join(" -> ")}` };
 }
 
-function toTarget(sourceAgent: string, agent: AgentDefinition): Resolution {
+function toTarget(sourceAgent: string, agent: AgentDefinition, skipped: readonly string[]): Resolution {
   if (agent.model === undefined) {
     return {
       ok: false,
@@ -112,5 +129,5 @@ function toTarget(sourceAgent: string, agent: AgentDefinition): Resolution {
       message: `fallback agent "${agent.name}" (${agent.file}) has model ${JSON.stringify(agent.model)}, which is not of the form provider/model`,
     };
   }
-  return { ok: true, target: { sourceAgent, agent: agent.name, model, prompt: agent.prompt, file: agent.file } };
+  return { ok: true, target: { sourceAgent, agent: agent.name, model, prompt: agent.prompt, file: agent.file, skipped: [...skipped] } };
 }

@@ -1,3 +1,15 @@
+import type { FallbackTarget, ModelRef } from "./resolve-fallback";
+
+/** A session's sticky lane: while `primary` cools, its turns run on `target`. */
+export interface StickyLane {
+  /** The lane the session's agent runs on when all is well. */
+  readonly primary: ModelRef;
+  /** Where its turns go meanwhile. */
+  readonly target: FallbackTarget;
+  /** Epoch ms the session moved. */
+  readonly since: number;
+}
+
 /** What the plugin remembers of one session. One record type, in one map. */
 export interface SessionRecord {
   /** Tail of this session's work queue: handlers for one session run one after the other. */
@@ -12,6 +24,8 @@ export interface SessionRecord {
   userAbortAt: number;
   /** An idle check is queued and has not started: a second one would read the same state. */
   idleCheckQueued: boolean;
+  /** Set while the session runs on a fallback lane. */
+  lane: StickyLane | undefined;
   /** Last time anything touched this record, for eviction. */
   touchedAt: number;
 }
@@ -38,7 +52,7 @@ export class SessionBook {
       // Re-insert so the map's order is least recently used first.
       this.records.delete(sessionID);
     } else {
-      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, touchedAt: 0 };
+      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, lane: undefined, touchedAt: 0 };
       if (this.records.size >= this.maxSessions) this.evictOne();
     }
     record.touchedAt = this.clock();

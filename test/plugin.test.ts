@@ -35,7 +35,7 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
 
   function start(env: Record<string, string> = {}, options?: unknown) {
     hooks = createHooks({ directory: project.dir, worktree: project.dir, client: {} }, options, {
-      env,
+      env: { OPENCODE_SESSION_FALLBACK_STATE_FILE: `${project.home}/lanes.json`, ...env },
       port: fake,
       home: project.home,
       decisions: { write: (r) => decisions.push(r) },
@@ -151,7 +151,7 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
     send(ev.retry("ses_8"));
     await settle();
     expect(fake.prompts()).toHaveLength(0);
-    expect(decisions.some((d) => d.outcome === "fallback-lane-failed")).toBe(true);
+    expect(decisions.find((d) => d.outcome === "unresolved")?.reason).toBe("chain-exhausted");
   });
 
   it("unresolvable target: an agent without fallback_agent leaves the error untouched and says why", async () => {

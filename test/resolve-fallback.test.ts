@@ -18,12 +18,12 @@ describe("parseModelRef", () => {
 describe("resolveFallback", () => {
   it("resolves source → fallback_agent → model and prompt", async () => {
     const r = await resolveFallback("build", agents({ build: { fallbackAgent: "metis" }, metis: { model: "p/m", prompt: "Be Metis." } }));
-    expect(r).toEqual({ ok: true, target: { sourceAgent: "build", agent: "metis", model: { providerID: "p", modelID: "m" }, prompt: "Be Metis.", file: "/a/metis.md" } });
+    expect(r).toEqual({ ok: true, target: { sourceAgent: "build", agent: "metis", model: { providerID: "p", modelID: "m" }, prompt: "Be Metis.", file: "/a/metis.md", skipped: [] } });
   });
   it.each([
     ["no source file", {}, "no-source-agent"],
     ["no fallback_agent", { build: {} }, "no-fallback-agent"],
-    ["fallback names itself", { build: { fallbackAgent: "build", model: "p/m" } }, "fallback-is-source"],
+    ["fallback names itself", { build: { fallbackAgent: "build", model: "p/m" } }, "cycle"],
     ["missing target", { build: { fallbackAgent: "metis" } }, "target-unreadable"],
     ["target without model", { build: { fallbackAgent: "metis" }, metis: {} }, "no-model"],
     ["target with a bad model", { build: { fallbackAgent: "metis" }, metis: { model: "gpt-5" } }, "bad-model"],
@@ -31,5 +31,36 @@ describe("resolveFallback", () => {
     const r = await resolveFallback("build", agents(defs as Record<string, Partial<AgentDefinition>>));
     expect(r).toMatchObject({ ok: false, reason });
     expect(!r.ok && r.message.length).toBeGreaterThan(10);
+  });
+});
+
+describe("resolveFallback along a chain", () => {
+  const chain = agents({
+    build: { fallbackAgent: "a" },
+    a: { model: "p1/a", fallbackAgent: "b" },
+    b: { model: "p2/b", fallbackAgent: "c" },
+    c: { model: "p3/c" },
+    loop1: { model: "p1/x", fallbackAgent: "loop2" },
+    loop2: { model: "p2/y", fallbackAgent: "loop1" },
+    cyc: { fallbackAgent: "loop1" },
+  });
+  const avoiding = (...providers: string[]) => ({ avoid: (m: { providerID: string }) => (providers.includes(m.providerID) ? "cooling" : undefined) });
+
+  it("takes the first fallback when nothing is avoided", async () => {
+    expect(await resolveFallback("build", chain, avoiding())).toMatchObject({ ok: true, target: { agent: "a", skipped: [] } });
+  });
+  it("walks past lanes to avoid, and says which it passed", async () => {
+    const r = await resolveFallback("build", chain, avoiding("p1", "p2"));
+    expect(r).toMatchObject({ ok: true, target: { agent: "c", model: { providerID: "p3" } } });
+    expect(r.ok && r.target.skipped).toEqual(["a (p1/a: cooling)", "b (p2/b: cooling)"]);
+  });
+  it("every lane avoided: chain-exhausted, naming them", async () => {
+    const r = await resolveFallback("build", chain, avoiding("p1", "p2", "p3"));
+    expect(r).toMatchObject({ ok: false, reason: "chain-exhausted" });
+    expect(!r.ok && r.message).toMatch(/a \(p1\/a: cooling\).*c \(p3\/c: cooling\)/);
+  });
+  it("detects a cycle while walking", async () => {
+    const r = await resolveFallback("cyc", chain, avoiding("p1", "p2"));
+    expect(r).toMatchObject({ ok: false, reason: "cycle", message: expect.stringContaining("cyc -> loop1 -> loop2 -> loop1") });
   });
 });

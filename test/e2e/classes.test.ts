@@ -12,7 +12,7 @@ const AGENTS = {
   brief: agent("brief", "rl-short"),
   long: agent("long", "rl-long"),
   credit: agent("credit", "anthropic-credit"),
-  rescuer: "---\ndescription: fallback\nmode: primary\nmodel: mock/fallback-b\n---\nRESCUER-PROMPT-MARKER\n",
+  rescuer: "---\ndescription: fallback\nmode: primary\nmodel: backup/fallback-b\n---\nRESCUER-PROMPT-MARKER\n",
 };
 /** OpenAI's per-minute rate limit (a real body). */
 const OPENAI_TPM = {
@@ -34,7 +34,7 @@ let oc: OpencodeHarness;
 
 beforeAll(async () => {
   mock = await startMockProvider();
-  oc = await startOpencode({ mock, models: ["rl-short", "rl-long", "anthropic-credit", "fallback-b"], plugins: [BUILT_PLUGIN_URL], agents: AGENTS });
+  oc = await startOpencode({ mock, models: ["rl-short", "rl-long", "anthropic-credit"], extraProviders: { backup: ["fallback-b"] }, plugins: [BUILT_PLUGIN_URL], agents: AGENTS });
 });
 afterAll(async () => {
   await oc?.stop();

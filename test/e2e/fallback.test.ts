@@ -29,10 +29,10 @@ const AGENTS: Record<string, string> = {
   pooled: "---\ndescription: primary agent behind an auth pool\nmode: primary\nmodel: mock/primary-d\nfallback_agent: rescuer\n---\nYou are the pooled agent.\n",
   lonely: "---\ndescription: agent without a fallback\nmode: primary\nmodel: mock/primary-c\n---\nYou are alone.\n",
   doomed: "---\ndescription: agent whose fallback is exhausted too\nmode: primary\nmodel: mock/primary-e\nfallback_agent: doomedfb\n---\nYou are doomed.\n",
-  doomedfb: "---\ndescription: an exhausted fallback\nmode: primary\nmodel: mock/fallback-f\n---\nYou are the doomed fallback.\n",
+  doomedfb: "---\ndescription: an exhausted fallback\nmode: primary\nmodel: backup/fallback-f\n---\nYou are the doomed fallback.\n",
   patient: "---\ndescription: agent whose turn the user aborts\nmode: primary\nmodel: mock/primary-g\nfallback_agent: rescuer\n---\nYou are patient.\n",
   streamer: "---\ndescription: agent whose stream breaks with a quota error\nmode: primary\nmodel: mock/primary-h\nfallback_agent: rescuer\n---\nYou are the streamer.\n",
-  rescuer: `---\ndescription: the fallback lane\nmode: primary\nmodel: mock/fallback-b\n---\n${RESCUER_MARKER}\n`,
+  rescuer: `---\ndescription: the fallback lane\nmode: primary\nmodel: backup/fallback-b\n---\n${RESCUER_MARKER}\n`,
 };
 
 /** DeepSeek's 402 when the balance is gone (not retried by OpenCode: isRetryable false). */
@@ -48,7 +48,8 @@ beforeAll(async () => {
   mock = await startMockProvider();
   oc = await startOpencode({
     mock,
-    models: ["primary-a", "primary-c", "primary-d", "primary-e", "primary-g", "primary-h", "fallback-b", "fallback-f"],
+    models: ["primary-a", "primary-c", "primary-d", "primary-e", "primary-g", "primary-h"],
+    extraProviders: { backup: ["fallback-b", "fallback-f"] },
     plugins: [BUILT_PLUGIN_URL],
     agents: AGENTS,
     env: { OPENCODE_SESSION_FALLBACK_DEBUG: "1" },
@@ -92,7 +93,7 @@ describe("continue the same session on the fallback lane", () => {
     await oc.waitForIdle(id, 30_000);
     const messages = await oc.messages(id);
     const last = assistants(messages).at(-1)!;
-    expect(last.info.providerID).toBe("mock");
+    expect(last.info.providerID).toBe("backup");
     expect(last.info.modelID).toBe("fallback-b");
     expect(last.info.error).toBeUndefined();
     expect(last.info.time.completed).toBeGreaterThan(0);

@@ -17,7 +17,7 @@ import {
 
 const AGENTS = {
   worker: "---\ndescription: primary\nmode: primary\nmodel: mock/primary-a\nfallback_agent: rescuer\n---\nYou are the worker agent.\n",
-  rescuer: "---\ndescription: fallback\nmode: primary\nmodel: mock/fallback-b\n---\nRESCUER-PROMPT-MARKER\n",
+  rescuer: "---\ndescription: fallback\nmode: primary\nmodel: backup/fallback-b\n---\nRESCUER-PROMPT-MARKER\n",
 };
 const DEEPSEEK_402 = { error: { message: "Insufficient Balance", type: "unknown_error", param: null, code: "invalid_request_error" } };
 
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 async function run(plugins: PluginSpec[], primary: "quota" | "text") {
-  oc = await startOpencode({ mock, models: ["primary-a", "fallback-b"], plugins, agents: AGENTS });
+  oc = await startOpencode({ mock, models: ["primary-a"], extraProviders: { backup: ["fallback-b"] }, plugins, agents: AGENTS });
   mock.script("primary-a", [primary === "quota" ? { kind: "error", status: 402, body: DEEPSEEK_402 } : { kind: "text", text: "PRIMARY-ANSWER" }]);
   mock.script("fallback-b", [{ kind: "text", text: "FALLBACK-ANSWER" }]);
   const id = await oc.createSession("options");

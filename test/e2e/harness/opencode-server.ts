@@ -49,6 +49,16 @@ export interface StartOpencodeOptions {
   models: string[] | Record<string, Record<string, unknown>>;
   /** Default model ID (of the mock provider). */
   model?: string;
+  /**
+   * More providers served by the same mock, provider ID -> model IDs: lanes of different providers
+   * (different quota pools) for the same loopback server.
+   */
+  extraProviders?: Record<string, string[]>;
+  /**
+   * Reuse this temp root (its `home/` and `project/`) instead of a new one, and keep it on stop: a
+   * second server then sees what the first left in its data folder (a restart).
+   */
+  reuseRoot?: string;
   /** `plugin` entries; a function gets the project dir (to point at files written by `files`). */
   plugins?: PluginSpec[] | ((projectDir: string) => PluginSpec[]);
   /** Agent markdown files: name (may contain `/`) -> full file content, written to `.opencode/agent/NAME.md`. */
@@ -209,7 +219,7 @@ const INHERITED_ENV = ["PATH", "LANG", "LC_ALL", "TZ", "TERM", "SHELL", "USER", 
 /** Starts `opencode serve` as described in {@link StartOpencodeOptions}. */
 export async function startOpencode(options: StartOpencodeOptions): Promise<OpencodeHarness> {
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const root = mkdtempSync(join(tmpdir(), "opencode-e2e-"));
+  const root = options.reuseRoot ?? mkdtempSync(join(tmpdir(), "opencode-e2e-"));
   const dir = join(root, "project");
   const home = join(root, "home");
   const xdg = {
@@ -241,9 +251,20 @@ export async function startOpencode(options: StartOpencodeOptions): Promise<Open
         options: { baseURL: options.mock.baseURL, apiKey: "mock-api-key" },
         models: modelEntries,
       },
+      ...Object.fromEntries(
+        Object.entries(options.extraProviders ?? {}).map(([id, models]) => [
+          id,
+          {
+            npm: "@ai-sdk/openai-compatible",
+            name: id,
+            options: { baseURL: options.mock.baseURL, apiKey: `${id}-api-key` },
+            models: Object.fromEntries(models.map((m) => [m, { name: m }])),
+          },
+        ]),
+      ),
     },
     // Only the mock: no other provider is loaded, so nothing can reach the network.
-    enabled_providers: [MOCK_PROVIDER_ID],
+    enabled_providers: [MOCK_PROVIDER_ID, ...Object.keys(options.extraProviders ?? {})],
     model: `${MOCK_PROVIDER_ID}/${options.model ?? modelIDs[0]}`,
     small_model: `${MOCK_PROVIDER_ID}/${MOCK_SMALL_MODEL}`,
     autoupdate: false,
@@ -289,7 +310,7 @@ export async function startOpencode(options: StartOpencodeOptions): Promise<Open
 
   const cleanup = () => {
     process.removeListener("exit", killOnExit);
-    if (process.env.KEEP_E2E_TMP === "1") return;
+    if (process.env.KEEP_E2E_TMP === "1" || options.reuseRoot) return;
     rmSync(root, { recursive: true, force: true });
   };
 

@@ -1,0 +1,130 @@
+import type { CoolingLane, LaneHealth } from "./lane-health";
+import { poolOf } from "./lane-health";
+import { formatMs } from "./fallback-policy";
+import type { OpencodePort } from "./opencode-port";
+import { CONTINUE_TEXT, laneSystem, modelText } from "./plan-recovery";
+import type { ChainGuard, ModelRef, Resolution } from "./resolve-fallback";
+import type { SessionBook, StickyLane } from "./session-state";
+import type { Settings } from "./settings";
+
+/** The part of a new user message the `chat.message` hook may change. */
+export interface SteerableMessage {
+  agent?: string;
+  model?: { providerID: string; modelID: string };
+  system?: string;
+}
+
+/** What steering needs; the plugin passes the real ones, tests plain objects. */
+export interface SteeringDeps {
+  readonly book: SessionBook;
+  readonly health: LaneHealth;
+  readonly settings: Settings;
+  readonly port: OpencodePort;
+  readonly resolve: (agent: string, guard: ChainGuard) => Promise<Resolution>;
+  readonly clock: () => number;
+  readonly note: (level: "debug" | "info" | "warn", record: { outcome: string; [key: string]: unknown }, message: string) => void;
+}
+
+/** What steering did with a new turn. */
+export type SteerOutcome = "own-prompt" | "untouched" | "sticky" | "back-to-primary" | "manual-choice" | "avoided-cooling" | "no-way-around";
+
+/**
+ * Steers a new user message before its turn runs (the `chat.message` hook):
+ * - a session on a sticky fallback lane keeps running there, even though the client sends the primary
+ *   model with every prompt, until the primary's cooldown ends; then it goes back, with a toast;
+ * - a model the user picked that is neither the primary nor the fallback ends the sticky lane (a
+ *   manual choice wins);
+ * - a turn whose lane is known to be cooling (found out by any session of the process, or by another
+ *   OpenCode process through the state file) goes straight to its agent's fallback, before any
+ *   request fails.
+ */
+export async function steerTurn(sessionID: string, message: SteerableMessage, parts: readonly unknown[], deps: SteeringDeps): Promise<SteerOutcome> {
+  if (isOwnContinuation(parts)) return "own-prompt";
+  const requested = modelOf(message.model);
+  const now = deps.clock();
+  const record = deps.book.get(sessionID);
+  const lane = record.lane;
+
+  if (lane) {
+    if (!requested || same(requested, lane.target.model)) {
+      apply(message, lane, deps.health.cooling(lane.primary, now), deps.settings);
+      return "sticky";
+    }
+    if (same(requested, lane.primary)) {
+      const cooling = deps.health.cooling(lane.primary, now);
+      if (cooling) {
+        apply(message, lane, cooling, deps.settings);
+        return "sticky";
+      }
+      record.lane = undefined;
+      record.recoveries = 0;
+      deps.note("info", { outcome: "back-to-primary", event: "chat.message", sessionID, to: modelText(lane.primary) }, `session ${sessionID}: ${modelText(lane.primary)} should serve again; back from ${modelText(lane.target.model)}`);
+      await quietly(() => deps.port.toast({ title: "Session fallback", message: `${modelText(lane.primary)} should serve again: this session is back on it (was on ${modelText(lane.target.model)}).`, variant: "success", duration: 6000 }));
+      return "back-to-primary";
+    }
+    record.lane = undefined;
+    deps.note("info", { outcome: "manual-choice", event: "chat.message", sessionID, to: modelText(requested) }, `session ${sessionID}: the user picked ${modelText(requested)}; the fallback lane ${modelText(lane.target.model)} is left`);
+    return "manual-choice";
+  }
+
+  if (!requested || !message.agent) return "untouched";
+  const cooling = deps.health.cooling(requested, now);
+  if (!cooling) return "untouched";
+  const pool = poolOf(requested, deps.settings.pools);
+  const resolution = await deps.resolve(message.agent, {
+    avoid: (model) => avoidReason(model, pool, deps, now),
+  });
+  if (!resolution.ok) {
+    deps.note("warn", { outcome: "no-way-around", event: "chat.message", sessionID, lane: cooling.lane, reason: resolution.reason }, `session ${sessionID}: ${cooling.lane} is cooling (${cooling.kind}) until ${new Date(cooling.until).toISOString()} but no fallback can take the turn: ${resolution.message}`);
+    return "no-way-around";
+  }
+  const sticky: StickyLane = { primary: requested, target: resolution.target, since: now };
+  record.lane = sticky;
+  apply(message, sticky, cooling, deps.settings);
+  deps.note("info", { outcome: "avoided-cooling", event: "chat.message", sessionID, from: cooling.lane, to: modelText(resolution.target.model), target: resolution.target.agent, until: cooling.until }, `session ${sessionID}: ${cooling.lane} is cooling (${cooling.kind}, rule ${cooling.rule}); this turn goes straight to ${modelText(resolution.target.model)}`);
+  await quietly(() =>
+    deps.port.toast({
+      title: "Session fallback",
+      message: `${cooling.lane} is out (${cooling.kind}) for another ${formatMs(cooling.until - now)}: this session runs on ${modelText(resolution.target.model)} (fallback agent "${resolution.target.agent}").`,
+      variant: "warning",
+      duration: 8000,
+    }),
+  );
+  return "avoided-cooling";
+}
+
+/** Why a lane must not take a turn now, or undefined when it may. */
+export function avoidReason(model: ModelRef, failedPool: string, deps: Pick<SteeringDeps, "health" | "settings">, now: number): string | undefined {
+  const cooling = deps.health.cooling(model, now);
+  if (cooling) return `cooling until ${new Date(cooling.until).toISOString()}`;
+  if (poolOf(model, deps.settings.pools) === failedPool) return `same pool as the failed lane (${failedPool})`;
+  return undefined;
+}
+
+function apply(message: SteerableMessage, lane: StickyLane, cooling: CoolingLane | undefined, settings: Settings): void {
+  message.model = { providerID: lane.target.model.providerID, modelID: lane.target.model.modelID };
+  const system = laneSystem({ target: lane.target, primary: lane.primary, until: cooling?.until, switchAgent: settings.switchAgent });
+  message.system = message.system ? `${message.system}\n\n${system}` : system;
+}
+
+function isOwnContinuation(parts: readonly unknown[]): boolean {
+  return parts.some((p) => typeof p === "object" && p !== null && (p as { type?: unknown }).type === "text" && (p as { text?: unknown }).text === CONTINUE_TEXT);
+}
+
+function modelOf(model: unknown): ModelRef | undefined {
+  if (typeof model !== "object" || model === null) return undefined;
+  const { providerID, modelID } = model as { providerID?: unknown; modelID?: unknown };
+  return typeof providerID === "string" && typeof modelID === "string" ? { providerID, modelID } : undefined;
+}
+
+function same(a: ModelRef, b: ModelRef): boolean {
+  return a.providerID === b.providerID && a.modelID === b.modelID;
+}
+
+async function quietly(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch {
+    // A toast that cannot be shown changes nothing for the turn.
+  }
+}
