@@ -65,7 +65,7 @@ export function readStateSync(file: string): StateRead {
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === "ENOENT") return { ok: false, reason: "missing", message: `no lane state at ${file} yet` };
+    if (code === "ENOENT" || code === "ENOTDIR") return { ok: false, reason: "missing", message: `no lane state at ${file} yet` };
     return { ok: false, reason: "unreadable", message: `lane state ${file} cannot be read (${error instanceof Error ? error.message : String(error)}); lanes start healthy` };
   }
   return parseState(text, file);
@@ -98,9 +98,9 @@ export function fileLaneStore(file: string): LaneStore {
       const current = readStateSync(file);
       if (!current.ok && current.reason === "foreign") throw new Error(current.message);
       const dir = path.dirname(file);
-      mkdirSync(dir, { recursive: true });
       const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
       try {
+        mkdirSync(dir, { recursive: true });
         await fsp.writeFile(temp, serializeState(lanes, now), { encoding: "utf8", mode: 0o600 });
         await fsp.rename(temp, file);
       } catch (error) {
