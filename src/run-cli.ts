@@ -1,12 +1,23 @@
+import * as path from "node:path";
 import { classifyError } from "./classify-error";
+import { runDoctor, type DoctorReport } from "./doctor";
 import { decideFallback, formatMs, type Trigger } from "./fallback-policy";
+import { LaneHealth } from "./lane-health";
+import { readStateSync } from "./lane-store";
 import { loadSettings } from "./settings";
 
 const USAGE = `usage: opencode-session-fallback explain '<error text or JSON>' [--json]
+       opencode-session-fallback status [--json]
+       opencode-session-fallback doctor [--json]
 
-  Classifies an error as the plugin would (a session.error "error" object, an assistant message's
-  "error", a session.status retry status, or plain text) and prints what the plugin would do with it,
-  under the current OPENCODE_SESSION_FALLBACK_* environment.`;
+  explain  Classifies an error as the plugin would (a session.error "error" object, an assistant message's
+           "error", a session.status retry status, or plain text) and prints what the plugin would do with it,
+           under the current OPENCODE_SESSION_FALLBACK_* environment.
+  status   Lists the lanes (provider/model) still cooling in the lane state file, soonest back first.
+           Exits 1 when the state file is corrupt, foreign or unreadable.
+  doctor   Checks the agents of the current folder as the plugin reads them: every agent file parses, every
+           fallback_agent names an agent with a provider/model model, no fallback chain loops, the
+           OPENCODE_SESSION_FALLBACK_* variables are valid, the state file is readable. Exits 1 on any error.`;
 
 /** Where the CLI writes, and what it reads of the world; the bin passes the real ones, tests plain objects. */
 export interface CliIo {
@@ -18,7 +29,8 @@ export interface CliIo {
 }
 
 /**
- * Runs `opencode-session-fallback <command>`; returns the exit code (0 done, 2 usage error).
+ * Runs `opencode-session-fallback <command>` (`explain`, `status`, `doctor`); returns the exit code: 0 done,
+ * 1 `doctor` found an error or `status` could not use the state file, 2 usage error.
  *
  * @example
  * ```ts
@@ -26,12 +38,22 @@ export interface CliIo {
  * ```
  */
 export function runCli(argv: readonly string[], io: CliIo): number {
-  const { out, err } = io;
   const [command, ...rest] = argv;
-  if (command !== "explain") {
-    err(command === undefined || command === "--help" || command === "-h" ? USAGE : `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-    return command === "--help" || command === "-h" ? 0 : 2;
+  switch (command) {
+    case "explain":
+      return explain(rest, io);
+    case "status":
+      return status(rest, io);
+    case "doctor":
+      return doctor(rest, io);
+    default:
+      io.err(command === undefined || command === "--help" || command === "-h" ? USAGE : `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return command === "--help" || command === "-h" ? 0 : 2;
   }
+}
+
+function explain(rest: readonly string[], io: CliIo): number {
+  const { out, err } = io;
   const json = rest.includes("--json");
   const text = rest.filter((a) => a !== "--json").join(" ");
   if (!text.trim()) {
@@ -63,4 +85,94 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     out(`${when}: ${d.fallback ? "FALL BACK" : "leave it"} (${d.why})`);
   }
   return 0;
+}
+
+/** `--json` is the only flag `status` and `doctor` take; `undefined` (after printing the usage) for anything else. */
+function jsonFlag(command: string, rest: readonly string[], io: CliIo): boolean | undefined {
+  const unknown = rest.filter((a) => a !== "--json");
+  if (unknown.length > 0) {
+    io.err(`${command} takes no argument but --json, got ${JSON.stringify(unknown[0])}\n\n${USAGE}`);
+    return undefined;
+  }
+  return rest.includes("--json");
+}
+
+/** `status`: the lanes still cooling in the state file at `io.now`, soonest back first. */
+function status(rest: readonly string[], io: CliIo): number {
+  const json = jsonFlag("status", rest, io);
+  if (json === undefined) return 2;
+  const { settings, warnings } = loadSettings(io.env, undefined, io.cwd);
+  for (const w of warnings) io.err(`warning: ${w}`);
+  const stateFile = settings.stateFile;
+  const read = readStateSync(stateFile);
+  if (!read.ok && read.reason !== "missing") {
+    if (json) io.out(JSON.stringify({ stateFile, ok: false, reason: read.reason, message: read.message }, null, 2));
+    else io.err(read.message);
+    return 1;
+  }
+  // The plugin's own merge: per lane the later `until` wins, expired lanes are dropped.
+  const health = new LaneHealth();
+  health.merge(read.ok ? read.lanes : []);
+  const lanes = health.list(io.now);
+  if (json) {
+    io.out(JSON.stringify({ stateFile, now: io.now, lanes }, null, 2));
+    return 0;
+  }
+  if (lanes.length === 0) {
+    io.out("no lane is cooling");
+    return 0;
+  }
+  const rows = lanes.map((l) => [l.lane, l.kind, l.rule, `${new Date(l.until).toISOString()} (in ${formatMs(l.until - io.now)})`]);
+  for (const line of table(["lane", "kind", "rule", "until"], rows)) io.out(line);
+  return 0;
+}
+
+/** `doctor`: the agents as the plugin reads them, and what is wrong with them. */
+function doctor(rest: readonly string[], io: CliIo): number {
+  const json = jsonFlag("doctor", rest, io);
+  if (json === undefined) return 2;
+  const report = runDoctor({ directory: io.cwd, env: io.env });
+  const errors = report.findings.filter((f) => f.level === "error").length;
+  if (json) {
+    io.out(JSON.stringify(report, null, 2));
+    return errors > 0 ? 1 : 0;
+  }
+  for (const line of renderDoctor(report, io)) io.out(line);
+  return errors > 0 ? 1 : 0;
+}
+
+function renderDoctor(report: DoctorReport, io: CliIo): string[] {
+  const lines: string[] = [];
+  if (report.agents.length === 0) lines.push("no agent file found");
+  else {
+    const rows = report.agents.map((a) => [a.name, a.model ?? "-", a.fallback ?? "-", a.chain.join(" -> "), shortPath(a.file, io)]);
+    lines.push(...table(["agent", "model", "fallback", "chain", "file"], rows));
+  }
+  if (report.findings.length > 0) lines.push("");
+  const ordered = [...report.findings.filter((f) => f.level === "error"), ...report.findings.filter((f) => f.level === "warning")];
+  for (const f of ordered) lines.push(`${f.level.padEnd(7)}  ${f.message}`);
+  const errors = report.findings.filter((f) => f.level === "error").length;
+  const warnings = report.findings.length - errors;
+  const withFallback = report.agents.filter((a) => a.fallback !== undefined).length;
+  lines.push("", `${count(report.agents.length, "agent")}, ${withFallback} with a fallback, ${count(errors, "error")}, ${count(warnings, "warning")}`);
+  return lines;
+}
+
+/** A file relative to the working folder when inside it, else under `~`, else absolute. */
+function shortPath(file: string, io: CliIo): string {
+  const relative = path.relative(io.cwd, file);
+  if (relative && !relative.startsWith("..") && !path.isAbsolute(relative)) return relative;
+  const home = io.env.HOME;
+  if (home && file.startsWith(`${home}/`)) return `~/${file.slice(home.length + 1)}`;
+  return file;
+}
+
+/** Left-aligned columns, two spaces apart, no trailing spaces. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

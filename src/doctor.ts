@@ -1,0 +1,267 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { MAX_AGENT_FILE_BYTES, agentConfigDirs, isValidAgentName, parseAgentMarkdown, type AgentDefinition } from "./agent-files";
+import { readStateSync } from "./lane-store";
+import { poolOf } from "./lane-health";
+import { listAgents, nodeListingFileSystem, type ListedAgent, type ListingFileSystem } from "./list-agents";
+import { parseModelRef } from "./resolve-fallback";
+import { loadSettings } from "./settings";
+
+/** One thing `doctor` found: what is wrong and what to do about it. */
+export interface Finding {
+  /** `error`: a fallback will not happen as declared; `warning`: it may not help, or something was skipped. */
+  readonly level: "error" | "warning";
+  /** The agent it concerns, when it concerns one. */
+  readonly agent?: string;
+  /** The file it concerns, when it concerns one. */
+  readonly file?: string;
+  readonly message: string;
+}
+
+/** One agent as the plugin would see it (shadowed files are left out: nothing reads them). */
+export interface AgentRow {
+  readonly name: string;
+  readonly file: string;
+  /** `model:` as written. */
+  readonly model?: string;
+  /** `fallback_agent:` as written. */
+  readonly fallback?: string;
+  /**
+   * The agents met following `fallback_agent` from this one, itself first: `["a", "b", "c"]`. It stops at
+   * an agent without a usable `fallback_agent`, or repeats the first agent met twice (`["a", "b", "a"]`).
+   */
+  readonly chain: readonly string[];
+}
+
+/** What {@link runDoctor} returns. */
+export interface DoctorReport {
+  readonly findings: readonly Finding[];
+  readonly agents: readonly AgentRow[];
+}
+
+/** The synchronous file reads `doctor` needs; tests pass a plain object. */
+export interface DoctorFileSystem extends ListingFileSystem {
+  readFile(file: string): string;
+}
+
+/** The real file system. */
+export const nodeDoctorFileSystem: DoctorFileSystem = { ...nodeListingFileSystem, readFile: (file) => readFileSync(file, "utf8") };
+
+/** Where to look, as the plugin would: the project folder, its worktree, the environment and home. */
+export interface DoctorInput {
+  /** The project folder (OpenCode's `directory`). */
+  readonly directory: string;
+  /** The worktree; by default the nearest folder above `directory` holding `.git`, as OpenCode finds it. */
+  readonly worktree?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The home folder; by default `$HOME`. Also the base of the default lane state file. */
+  readonly home?: string;
+  readonly fs?: DoctorFileSystem;
+}
+
+type Parsed = { readonly ok: true; readonly agent: AgentDefinition } | { readonly ok: false; readonly message: string };
+
+/**
+ * Checks the fallback setup the plugin would run with, without running OpenCode: every agent file in
+ * every folder OpenCode reads parses (`---js` is refused), every `fallback_agent` names a valid, existing
+ * agent with a `provider/model` model, no chain of fallbacks loops, a fallback does not share its
+ * source's provider (or declared pool), every `OPENCODE_SESSION_FALLBACK_*` variable is valid, and the
+ * lane state file is ours and readable. Synchronous, read-only, and never throws.
+ *
+ * Agents declared only in opencode.json's `agent` key are not read: a `fallback_agent` naming one is
+ * reported as missing (the message says so).
+ *
+ * @example
+ * ```ts
+ * const { findings, agents } = runDoctor({ directory: process.cwd(), env: process.env });
+ * const failed = findings.some((f) => f.level === "error");
+ * ```
+ */
+export function runDoctor(input: DoctorInput): DoctorReport {
+  const fs = input.fs ?? nodeDoctorFileSystem;
+  const findings: Finding[] = [];
+  const error = (message: string, at: { agent?: string; file?: string } = {}) => findings.push({ level: "error", ...at, message });
+  const warning = (message: string, at: { agent?: string; file?: string } = {}) => findings.push({ level: "warning", ...at, message });
+
+  const worktree = input.worktree ?? findWorktree(input.directory, fs);
+  const configDirs = agentConfigDirs({
+    directory: input.directory,
+    env: input.env,
+    ...(worktree !== undefined ? { worktree } : {}),
+    ...(input.home !== undefined ? { home: input.home } : {}),
+  });
+  const env = input.home !== undefined ? { ...input.env, HOME: input.home } : input.env;
+  const { settings, warnings } = loadSettings(env, undefined, input.directory);
+
+  // 1. The files.
+  const listing = listAgents(configDirs, fs);
+  for (const problem of listing.problems) warning(problem.message, { file: problem.path });
+  const effective = listing.agents.filter((a) => a.shadowedBy === undefined);
+  const parsed = new Map<ListedAgent, Parsed>();
+  for (const entry of effective) {
+    const result = readAgent(entry, fs);
+    parsed.set(entry, result);
+    if (!result.ok) error(result.message, { agent: entry.name, file: entry.file });
+    if (!isValidAgentName(entry.name)) {
+      warning(
+        `agent file ${entry.file} gives the name ${JSON.stringify(entry.name)}, which the plugin refuses (names may not start with "." or end with "." or a space): no fallback_agent can name it and its own fallback_agent is never used; rename the file`,
+        { agent: entry.name, file: entry.file },
+      );
+    }
+  }
+  const byName = new Map<string, { entry: ListedAgent; parsed: Parsed }>();
+  for (const entry of effective) {
+    if (isValidAgentName(entry.name)) byName.set(entry.name, { entry, parsed: parsed.get(entry) as Parsed });
+  }
+
+  // 2. Each fallback_agent and its target.
+  for (const entry of effective) {
+    const source = parsed.get(entry);
+    if (!source?.ok || source.agent.fallbackAgent === undefined) continue;
+    const at = { agent: entry.name, file: entry.file };
+    const targetName = source.agent.fallbackAgent;
+    const label = `agent "${entry.name}" (${entry.file}) has fallback_agent ${JSON.stringify(targetName)}`;
+    if (targetName === entry.name) continue; // A loop of one: reported with the loops below.
+    if (!isValidAgentName(targetName)) {
+      error(`${label}, which is not a valid agent name (no "..", absolute paths, "\\" or empty segments): name an agent by its file's path under agent/ without ".md"`, at);
+      continue;
+    }
+    const target = byName.get(targetName);
+    if (!target) {
+      error(
+        `${label}, but no agent of that name is in the folders OpenCode reads (${configDirs.join(", ")}): create ${path.join(entry.folder, "agent", `${targetName}.md`)} with a "model: provider/model" line, or fix the name (agents declared only in opencode.json are not checked here)`,
+        at,
+      );
+      continue;
+    }
+    if (!target.parsed.ok) {
+      error(`${label}, whose file ${target.entry.file} cannot be used (see its own error): fix that file`, at);
+      continue;
+    }
+    const targetModel = target.parsed.agent.model;
+    if (targetModel === undefined) {
+      error(`${label}, which declares no model: add "model: provider/model" to the frontmatter of ${target.entry.file}`, { agent: targetName, file: target.entry.file });
+      continue;
+    }
+    const to = parseModelRef(targetModel);
+    if (!to) {
+      error(
+        `${label}, whose model ${JSON.stringify(targetModel)} is not of the form provider/model: write it as OpenCode names it (opencode models), e.g. "openrouter/anthropic/claude-sonnet-4.5"`,
+        { agent: targetName, file: target.entry.file },
+      );
+      continue;
+    }
+    const from = source.agent.model === undefined ? undefined : parseModelRef(source.agent.model);
+    if (from && poolOf(from, settings.pools) === poolOf(to, settings.pools)) {
+      const lanes = `agent "${entry.name}" (${source.agent.model}) falls back to "${targetName}" (${targetModel})`;
+      warning(
+        from.providerID === to.providerID
+          ? `${lanes} on the same provider: if the provider's quota is out, this fallback is out too; declare OPENCODE_SESSION_FALLBACK_POOLS if they are separate`
+          : `${lanes} in the same pool "${poolOf(to, settings.pools)}" (OPENCODE_SESSION_FALLBACK_POOLS): if the pool's quota is out, this fallback is out too; pick a model outside the pool`,
+        at,
+      );
+    }
+  }
+
+  // 3. Chains: following fallback_agent never comes back to an agent.
+  const chains = new Map<ListedAgent, string[]>();
+  const loops = new Set<string>();
+  for (const entry of effective) {
+    const chain = [entry.name];
+    const seen = new Set(chain);
+    let current = byName.get(entry.name);
+    while (current?.parsed.ok && current.parsed.agent.fallbackAgent !== undefined) {
+      const next = current.parsed.agent.fallbackAgent;
+      chain.push(next);
+      if (seen.has(next)) {
+        const loop = chain.slice(chain.indexOf(next));
+        const key = [...new Set(loop)].sort().join("\n");
+        if (!loops.has(key)) {
+          loops.add(key);
+          error(
+            `fallback chain loops: ${loop.join(" -> ")}; when every lane in it is out, a failure is sent back to a lane that already failed: end the chain on an agent without fallback_agent`,
+            { agent: next, file: byName.get(next)?.entry.file ?? entry.file },
+          );
+        }
+        break;
+      }
+      seen.add(next);
+      current = isValidAgentName(next) ? byName.get(next) : undefined;
+    }
+    chains.set(entry, chain);
+  }
+
+  // 4. The environment.
+  for (const w of warnings) error(`${w}: fix the value or unset the variable`);
+
+  // 5. The lane state file.
+  const state = readStateSync(settings.stateFile);
+  if (!state.ok && state.reason !== "missing") {
+    const todo =
+      state.reason === "foreign"
+        ? "point OPENCODE_SESSION_FALLBACK_STATE_FILE at another file, or move this one away"
+        : state.reason === "corrupt"
+          ? "the lanes it recorded as cooling are forgotten; nothing else to do (delete it to silence this)"
+          : "fix its permissions, or point OPENCODE_SESSION_FALLBACK_STATE_FILE at another file";
+    warning(`${state.message}: ${todo}`, { file: settings.stateFile });
+  }
+
+  const agents: AgentRow[] = effective.map((entry) => {
+    const p = parsed.get(entry);
+    const agent = p?.ok ? p.agent : undefined;
+    return {
+      name: entry.name,
+      file: entry.file,
+      ...(agent?.model !== undefined ? { model: agent.model } : {}),
+      ...(agent?.fallbackAgent !== undefined ? { fallback: agent.fallbackAgent } : {}),
+      chain: chains.get(entry) ?? [entry.name],
+    };
+  });
+  return { findings, agents };
+}
+
+/** Reads and parses one agent file as the plugin would: the same size limit, the same parser. */
+function readAgent(entry: ListedAgent, fs: DoctorFileSystem): Parsed {
+  const { name, file } = entry;
+  if (entry.error !== undefined) return { ok: false, message: `agent "${name}" (${file}) cannot be read (${entry.error}): fix or remove the file` };
+  let text: string;
+  try {
+    const stat = fs.stat(file);
+    if (stat && stat.size > MAX_AGENT_FILE_BYTES) {
+      return { ok: false, message: `agent "${name}" (${file}) is ${stat.size} bytes, over the ${MAX_AGENT_FILE_BYTES}-byte limit, so the plugin refuses it: move long material out of the prompt` };
+    }
+    text = fs.readFile(file);
+  } catch (error) {
+    return { ok: false, message: `agent "${name}" (${file}) cannot be read (${firstLine(error)}): fix its permissions` };
+  }
+  const result = parseAgentMarkdown(name, file, text);
+  if (result.ok) return result;
+  const todo =
+    result.reason === "broken-frontmatter" && /executable frontmatter/.test(result.message)
+      ? "write the frontmatter as YAML between --- lines (---js / ---coffee are never run)"
+      : result.reason === "broken-frontmatter"
+        ? "fix the YAML between the --- lines"
+        : "fix that key in the frontmatter";
+  return { ok: false, message: `${result.message}: ${todo}` };
+}
+
+/** The nearest folder from `directory` up holding `.git`, as OpenCode finds the worktree; none outside a repository. */
+function findWorktree(directory: string, fs: ListingFileSystem): string | undefined {
+  let current = path.resolve(directory);
+  for (let depth = 0; depth < 64; depth++) {
+    try {
+      if (fs.stat(path.join(current, ".git"))) return current;
+    } catch {
+      // An unreadable .git is no worktree marker; keep climbing.
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+  return undefined;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split("\n")[0] ?? "").slice(0, 300);
+}
