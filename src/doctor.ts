@@ -156,8 +156,8 @@ export function runDoctor(input: DoctorInput): DoctorReport {
       const lanes = `agent "${entry.name}" (${source.agent.model}) falls back to "${targetName}" (${targetModel})`;
       warning(
         from.providerID === to.providerID
-          ? `${lanes} on the same provider: if the provider's quota is out, this fallback is out too; declare OPENCODE_SESSION_FALLBACK_POOLS if they are separate`
-          : `${lanes} in the same pool "${poolOf(to, settings.pools)}" (OPENCODE_SESSION_FALLBACK_POOLS): if the pool's quota is out, this fallback is out too; pick a model outside the pool`,
+          ? `${lanes} on the same provider, one quota pool: the plugin never falls back within a pool, so it skips this fallback; pick another provider, or declare separate pools in OPENCODE_SESSION_FALLBACK_POOLS if the models have separate quotas`
+          : `${lanes} in the same pool "${poolOf(to, settings.pools)}" (OPENCODE_SESSION_FALLBACK_POOLS): the plugin never falls back within a pool, so it skips this fallback; pick a model outside the pool`,
         at,
       );
     }

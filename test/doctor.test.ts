@@ -159,7 +159,7 @@ describe("runDoctor", () => {
         level: "warning",
         agent: "a",
         file: t.agentFile("a"),
-        message: expect.stringContaining("same provider: if the provider's quota is out, this fallback is out too; declare OPENCODE_SESSION_FALLBACK_POOLS if they are separate"),
+        message: expect.stringContaining("same provider, one quota pool: the plugin never falls back within a pool"),
       },
     ]);
     expect(t.doctor({ OPENCODE_SESSION_FALLBACK_POOLS: "work=anthropic/claude-opus-4;personal=anthropic/claude-haiku-4" }).findings).toEqual([]);
