@@ -12,6 +12,8 @@ export interface MessageInfo {
   readonly parentID?: string;
   readonly error?: unknown;
   readonly time?: { readonly created?: number; readonly completed?: number };
+  /** The text of the message's last text part, as OpenCode's task tool reads a sub-agent's answer. */
+  readonly lastText?: string;
 }
 
 /** The body of the continuation prompt. */
@@ -45,6 +47,11 @@ export interface OpencodePort {
   /** Queues a prompt; resolves when OpenCode accepted it (the turn itself runs on). */
   promptAsync(sessionID: string, body: PromptBody): Promise<void>;
   toast(toast: Toast): Promise<void>;
+  /**
+   * Stores a changed message part (`PATCH /session/{sessionID}/message/{messageID}/part/{partID}`), so
+   * the TUI and later turns see the repaired part. Optional: the v1 SDK has no method for the route.
+   */
+  updatePart?(part: { readonly sessionID: string; readonly messageID: string; readonly id: string }): Promise<void>;
   log(level: LogLevel, message: string, extra?: Record<string, unknown>): Promise<void>;
 }
 
@@ -63,6 +70,8 @@ export interface SdkClientLike {
   };
   tui: { showToast(options: { body: unknown }): Promise<unknown> };
   app: { log(options: { body: unknown }): Promise<unknown> };
+  /** The SDK's underlying HTTP client (hey-api), used for the routes the v1 SDK has no method for. */
+  _client?: { patch?(options: { url: string; path: Record<string, string>; body: unknown; headers?: Record<string, string> }): Promise<unknown> };
 }
 
 /**
@@ -89,7 +98,8 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
       for (const entry of data) {
         const info = (entry as { info?: unknown } | null)?.info;
         if (typeof info === "object" && info !== null && typeof (info as { id?: unknown }).id === "string") {
-          infos.push(info as MessageInfo);
+          const lastText = lastTextOf((entry as { parts?: unknown }).parts);
+          infos.push(lastText === undefined ? (info as MessageInfo) : { ...(info as MessageInfo), lastText });
         }
       }
       return infos;
@@ -104,12 +114,33 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
     async toast(toast) {
       await call("showing a toast", () => client.tui.showToast({ body: toast }));
     },
+    async updatePart(part) {
+      const http = client._client;
+      if (typeof http?.patch !== "function") throw new Error("storing a message part is not supported by this OpenCode client");
+      await call(`storing part ${part.id} of session ${part.sessionID}`, () =>
+        http.patch!({
+          url: "/session/{sessionID}/message/{messageID}/part/{partID}",
+          path: { sessionID: part.sessionID, messageID: part.messageID, partID: part.id },
+          body: part,
+          headers: { "Content-Type": "application/json" },
+        }),
+      );
+    },
     async log(level, message, extra) {
       await call("writing to OpenCode's log", () =>
         client.app.log({ body: { service: SERVICE, level, message, ...(extra ? { extra } : {}) } }),
       );
     },
   };
+}
+
+function lastTextOf(parts: unknown): string | undefined {
+  if (!Array.isArray(parts)) return undefined;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i] as { type?: unknown; text?: unknown } | null;
+    if (part?.type === "text" && typeof part.text === "string") return part.text;
+  }
+  return undefined;
 }
 
 /** Rejects with a message naming `what` when `promise` has not settled after `ms`. */

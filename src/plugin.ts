@@ -12,6 +12,7 @@ import { loadSettings } from "./settings";
 import { fileLaneStore, type LaneStore } from "./lane-store";
 import { SharedHealth } from "./shared-health";
 import { steerTurn } from "./lane-steering";
+import { SubtaskRepair } from "./repair-subtasks";
 
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
@@ -74,6 +75,20 @@ export function createHooks(
     decisions,
     clock,
   };
+  const subtasks = new SubtaskRepair(
+    book,
+    undefined,
+    (childID, result) =>
+      decisions.write({ outcome: "subtask-repaired", event: "messages.transform", sessionID: childID, result: result === "timeout" ? "timeout" : result.status }),
+    async (part) => {
+      if (!port.updatePart) return;
+      try {
+        await port.updatePart(part);
+      } catch (error) {
+        decisions.write({ outcome: "part-store-failed", event: "messages.transform", sessionID: part.sessionID, error: error instanceof Error ? error.message : String(error) });
+      }
+    },
+  );
   const note = (level: "debug" | "info" | "warn", record: { outcome: string; [key: string]: unknown }, message: string) => {
     decisions.write({ level, message, event: "chat.message", ...record });
     if (level !== "debug") port.log(level, message, { outcome: record.outcome }).catch(() => undefined);
@@ -106,6 +121,13 @@ export function createHooks(
         });
       } catch (error) {
         warn(`internal error while steering a new turn of session ${input?.sessionID}: ${error instanceof Error ? error.message : String(error)}; the turn runs as the client asked`);
+      }
+    },
+    async "experimental.chat.messages.transform"(_input, output) {
+      try {
+        await subtasks.repair(output?.messages);
+      } catch {
+        // The parent's request goes on as OpenCode built it.
       }
     },
     async config(config) {

@@ -8,7 +8,7 @@ import { avoidReason } from "./lane-steering";
 import type { SharedHealth } from "./shared-health";
 import type { ChainGuard, ModelRef, Resolution } from "./resolve-fallback";
 import type { RoutedEvent } from "./route-event";
-import type { SessionBook, SessionRecord } from "./session-state";
+import { pendingContinuation, type ContinuationResult, type SessionBook, type SessionRecord } from "./session-state";
 import type { Settings } from "./settings";
 import type { ClassifyOptions, Verdict } from "./verdict";
 
@@ -106,6 +106,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
       return;
     }
     const failed = lastOf(messages, "assistant");
+    settleContinuation(rec, failed);
     if (failed && (failed.error === undefined || failed.error === null)) {
       // A lane that answered is serving again, whatever its cooldown said.
       const served = modelOf(failed);
@@ -118,10 +119,38 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     }
     if (!failed || rec.handled.has(failed.id)) return;
     const verdict = deps.classify(failed.error, { now: receivedAt });
-    if (!mayFallBack(verdict)) return;
+    if (!mayFallBack(verdict)) {
+      finishContinuation(rec, { status: "failed", error: errorText(failed.error) });
+      return;
+    }
     outcome = await recover(rec, sessionID, "idle", verdict, receivedAt, deps, messages);
+    // No new continuation was sent for this failure: whoever waits on the old one learns it failed.
+    if (outcome !== "recovered") finishContinuation(rec, { status: "failed", error: errorText(failed.error) });
   });
   return outcome;
+}
+
+/** Settles the pending continuation once its turn has answered (a later assistant message, completed, no error). */
+function settleContinuation(record: SessionRecord, last: MessageInfo | undefined): void {
+  const pending = record.continuation;
+  if (!pending || !last) return;
+  if (last.id <= pending.afterID || !last.time?.completed) return;
+  if (last.error === undefined || last.error === null) finishContinuation(record, { status: "answered", text: last.lastText ?? "" });
+}
+
+function finishContinuation(record: SessionRecord, result: ContinuationResult): void {
+  const pending = record.continuation;
+  if (!pending) return;
+  record.continuation = undefined;
+  record.lastContinuation = result;
+  pending.settle(result);
+}
+
+function errorText(error: unknown): string {
+  const data = (error as { data?: { message?: unknown } } | null)?.data;
+  const name = (error as { name?: unknown } | null)?.name;
+  const text = typeof data?.message === "string" ? data.message : typeof name === "string" ? name : "unknown error";
+  return redactSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text);
 }
 
 async function recover(
@@ -205,6 +234,11 @@ async function recover(
 
   // Mark the abort as ours before it starts: its MessageAbortedError must not read as a new failure.
   record.ownAbortUntil = Number.POSITIVE_INFINITY;
+  // The continuation exists from now on: a parent whose task the abort cancels waits for it.
+  const previous = record.continuation;
+  record.continuation = pendingContinuation(newestID(messages));
+  record.lastContinuation = undefined;
+  previous?.settle({ status: "superseded" });
   let abortError: string | undefined;
   try {
     await port.abort(sessionID);
@@ -216,6 +250,7 @@ async function recover(
   const abortedAt = deps.clock();
   if (record.userAbortAt >= receivedAt) {
     note(deps, "info", { ...base, outcome: "aborted-by-user", agent, target: target.agent }, `session ${sessionID}: the user aborted during the recovery; nothing is sent`);
+    finishContinuation(record, { status: "failed", error: "the user aborted" });
     return "aborted-by-user";
   }
   try {
@@ -223,6 +258,7 @@ async function recover(
   } catch (error) {
     const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describe(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
     note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describe(error) }, message);
+    finishContinuation(record, { status: "failed", error: describe(error) });
     await quietly(() => port.toast({ title: "Session fallback failed", message, variant: "error", duration: 10000 }));
     return "prompt-failed";
   }
@@ -248,6 +284,13 @@ async function recover(
   );
   await quietly(() => port.toast(plan.toast));
   return "recovered";
+}
+
+/** The greatest message ID (OpenCode's IDs ascend with time). */
+function newestID(messages: readonly MessageInfo[]): string {
+  let newest = "";
+  for (const m of messages) if (m.id > newest) newest = m.id;
+  return newest;
 }
 
 /** The last message of a role, in the order OpenCode lists them (oldest first). */

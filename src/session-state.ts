@@ -10,6 +10,32 @@ export interface StickyLane {
   readonly since: number;
 }
 
+/** How the plugin's continuation of a session ended: answered, failed, or replaced by a later continuation. */
+export type ContinuationResult =
+  | { readonly status: "answered"; readonly text: string }
+  | { readonly status: "failed"; readonly error: string }
+  | { readonly status: "superseded" };
+
+/** A continuation prompt the plugin sent, until its turn ends. */
+export interface Continuation {
+  /**
+   * The newest message ID of the session when the continuation was sent. OpenCode's message IDs
+   * ascend, so the continuation's answer is an assistant message with a greater ID.
+   */
+  readonly afterID: string;
+  readonly done: Promise<ContinuationResult>;
+  readonly settle: (result: ContinuationResult) => void;
+}
+
+/** Creates a pending continuation. */
+export function pendingContinuation(afterID: string): Continuation {
+  let settle!: (result: ContinuationResult) => void;
+  const done = new Promise<ContinuationResult>((resolve) => {
+    settle = resolve;
+  });
+  return { afterID, done, settle };
+}
+
 /** What the plugin remembers of one session. One record type, in one map. */
 export interface SessionRecord {
   /** Tail of this session's work queue: handlers for one session run one after the other. */
@@ -24,6 +50,10 @@ export interface SessionRecord {
   userAbortAt: number;
   /** An idle check is queued and has not started: a second one would read the same state. */
   idleCheckQueued: boolean;
+  /** The plugin's latest continuation of this session, while its turn runs (a parent's task waits on it). */
+  continuation: Continuation | undefined;
+  /** How the last continuation ended, for a parent that looks after the child has finished. */
+  lastContinuation: ContinuationResult | undefined;
   /** Set while the session runs on a fallback lane. */
   lane: StickyLane | undefined;
   /** Last time anything touched this record, for eviction. */
@@ -52,12 +82,17 @@ export class SessionBook {
       // Re-insert so the map's order is least recently used first.
       this.records.delete(sessionID);
     } else {
-      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, lane: undefined, touchedAt: 0 };
+      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, continuation: undefined, lastContinuation: undefined, lane: undefined, touchedAt: 0 };
       if (this.records.size >= this.maxSessions) this.evictOne();
     }
     record.touchedAt = this.clock();
     this.records.set(sessionID, record);
     return record;
+  }
+
+  /** The record of a session, if the plugin has one (never creates one). */
+  find(sessionID: string): SessionRecord | undefined {
+    return this.records.get(sessionID);
   }
 
   /** Number of sessions remembered. */
@@ -90,7 +125,7 @@ export class SessionBook {
   private evictOne(): void {
     for (const [id, record] of this.records) {
       // A session with work in flight is kept; only settled ones are evicted.
-      if (!record.idleCheckQueued) {
+      if (!record.idleCheckQueued && !record.continuation) {
         this.records.delete(id);
         return;
       }

@@ -30,7 +30,22 @@ export type MockStep =
    */
   | { kind: "stream-error"; afterText?: string; body: unknown }
   /** Never answers; the connection stays open until the client gives up or the mock closes. */
-  | { kind: "hang" };
+  | { kind: "hang" }
+  /**
+   * The model calls tool `name` with `args` (one tool call, then `finish_reason: "tool_calls"`), the way
+   * OpenAI streams it and `@ai-sdk/openai-compatible` parses it: a first `delta.tool_calls` chunk with
+   * `index`, `id`, `type: "function"`, `function.name` and empty `function.arguments`, then the JSON
+   * arguments in pieces, then usage and `[DONE]`. OpenCode runs the tool and calls the same model
+   * again with the result as a `role: "tool"` message (`tool_call_id` = `id`). `id` defaults to
+   * `call_mock_N`.
+   *
+   * @example
+   * mock.script("lead", [
+   *   { kind: "tool-call", name: "task", args: { description: "compute", prompt: "SUBTASK", subagent_type: "helper" } },
+   *   { kind: "text", text: "done" },
+   * ]);
+   */
+  | { kind: "tool-call"; name: string; args: object; id?: string };
 
 /** One request the mock received. */
 export interface MockRequest {
@@ -200,6 +215,41 @@ export async function startMockProvider(): Promise<MockProvider> {
         res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage: usageOf(step.text) })}\n\n`);
         res.end("data: [DONE]\n\n");
         return "text";
+      }
+      case "tool-call": {
+        const callId = step.id ?? `call_mock_${completionCounter}`;
+        const args = JSON.stringify(step.args);
+        const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+        if (!stream) {
+          sendJson(res, 200, {
+            id,
+            object: "chat.completion",
+            created,
+            model,
+            choices: [
+              {
+                index: 0,
+                message: { role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: step.name, arguments: args } }] },
+                finish_reason: "tool_calls",
+              },
+            ],
+            usage,
+          });
+          return "tool-call";
+        }
+        openStream();
+        res.write(
+          chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: callId, type: "function", function: { name: step.name, arguments: "" } }] }, null),
+        );
+        // The arguments in two pieces, as a real stream splits them (the SDK joins them until they parse).
+        const half = Math.ceil(args.length / 2);
+        for (const piece of [args.slice(0, half), args.slice(half)]) {
+          if (piece) res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null));
+        }
+        res.write(chunk({}, "tool_calls"));
+        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`);
+        res.end("data: [DONE]\n\n");
+        return "tool-call";
       }
       case "stream-error": {
         if (!stream) {
