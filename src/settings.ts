@@ -27,6 +27,32 @@ export interface Settings {
    * fallback never goes from one to another. Undeclared lanes form one pool per provider ID.
    */
   readonly pools: ReadonlyMap<string, string>;
+  /** The usage-pace router (see {@link PaceSettings}). */
+  readonly pace: PaceSettings;
+}
+
+/** Settings of the usage-pace router. */
+export interface PaceSettings {
+  /** Off: no usage is read and no pace switch happens (opt-out per project). */
+  readonly enabled: boolean;
+  /** A provider at or above this many points over pace is left. */
+  readonly high: number;
+  /** An alternative at or below this many points (negative: under pace) may take over. */
+  readonly low: number;
+  /** `session`: the session moves (no config write); `persist`: the model is written with config.update. */
+  readonly mode: "session" | "persist";
+  /** After a manual model switch, this many turns pass before the router may switch again. */
+  readonly manualTurns: number;
+  /** At most one automatic switch per session in this many ms. */
+  readonly minIntervalMs: number;
+  /** Declared routes: lanes that serve the same model family, name → `provider/model` list. */
+  readonly routes: Readonly<Record<string, readonly string[]>>;
+  /** Token budgets per provider and window for the local usage source: provider → window → tokens. */
+  readonly localBudgets: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** A simulated usage scenario (no network), e.g. `anthropic_over_pace`. */
+  readonly testScenario: string | undefined;
+  /** Base URLs of the usage APIs (tests point them at loopback). */
+  readonly urls: { readonly anthropic: string; readonly codex: string; readonly copilot: string };
 }
 
 /** One variable or option the plugin reads. */
@@ -88,6 +114,56 @@ const poolList = z
     z.record(z.string(), z.array(z.string())),
   ])
   .pipe(z.record(poolName, z.array(poolMember).min(1)));
+
+/** `name=provider/model,provider/model;…` or `{ name: [...] }`. */
+const routeList = z
+  .union([
+    z.string().transform((text, ctx) => {
+      const routes: Record<string, string[]> = {};
+      for (const chunk of text.split(";").map((c) => c.trim()).filter(Boolean)) {
+        const [name, members, ...rest] = chunk.split("=");
+        if (!name || members === undefined || rest.length > 0) {
+          ctx.addIssue({ code: "custom", message: `"${chunk}" is not name=provider/model,provider/model` });
+          return z.NEVER;
+        }
+        routes[name.trim()] = members.split(",").map((m) => m.trim()).filter(Boolean);
+      }
+      return routes;
+    }),
+    z.record(z.string(), z.array(z.string())),
+  ])
+  .pipe(z.record(poolName, z.array(z.string().regex(/^[^\s/]+\/\S+$/, "provider/model")).min(2)));
+
+/** `provider=5h:2000000,7d:20000000;provider2=…` or `{ provider: { "5h": 2000000 } }`: token budgets. */
+const budgetList = z
+  .union([
+    z.string().transform((text, ctx) => {
+      const budgets: Record<string, Record<string, number>> = {};
+      for (const chunk of text.split(";").map((c) => c.trim()).filter(Boolean)) {
+        const [provider, windows, ...rest] = chunk.split("=");
+        if (!provider || windows === undefined || rest.length > 0) {
+          ctx.addIssue({ code: "custom", message: `"${chunk}" is not provider=window:tokens,…` });
+          return z.NEVER;
+        }
+        const perWindow: Record<string, number> = {};
+        for (const item of windows.split(",").map((w) => w.trim()).filter(Boolean)) {
+          const [window, tokens] = item.split(":");
+          if (!window || !tokens || !/^\d+$/.test(tokens.trim())) {
+            ctx.addIssue({ code: "custom", message: `"${item}" is not window:tokens` });
+            return z.NEVER;
+          }
+          perWindow[window.trim()] = Number(tokens.trim());
+        }
+        budgets[provider.trim()] = perWindow;
+      }
+      return budgets;
+    }),
+    z.record(z.string(), z.record(z.string(), z.number())),
+  ])
+  .pipe(z.record(z.string().min(1), z.record(z.string().regex(/^\d+[hdm]$/, "a window like 5h, 7d or 30m"), z.number().int().positive())));
+
+const signedNumber = z.union([z.number(), z.string().trim().regex(/^[+-]?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().min(-100).max(100));
+const httpUrl = z.string().trim().url().refine((u) => /^https?:\/\//.test(u), "an http(s) URL");
 
 const SPECS = {
   attemptLimit: {
@@ -153,6 +229,18 @@ const SPECS = {
     fallback: {},
     expected: "pools as name=provider,provider/model;name2=… (or an object of arrays in options)",
   },
+  paceEnabled: { env: "OPENCODE_SESSION_FALLBACK_PACE", option: "pace", schema: booleanText, fallback: true, expected: "true/false, 1/0, yes/no or on/off" },
+  paceHigh: { env: "OPENCODE_SESSION_FALLBACK_PACE_HIGH", option: "paceHigh", schema: signedNumber, fallback: 5, expected: "a number of points from -100 to 100" },
+  paceLow: { env: "OPENCODE_SESSION_FALLBACK_PACE_LOW", option: "paceLow", schema: signedNumber, fallback: -5, expected: "a number of points from -100 to 100" },
+  paceMode: { env: "OPENCODE_SESSION_FALLBACK_PACE_MODE", option: "paceMode", schema: z.enum(["session", "persist"]), fallback: "session", expected: "session or persist" },
+  paceManualTurns: { env: "OPENCODE_SESSION_FALLBACK_PACE_MANUAL_TURNS", option: "paceManualTurns", schema: integerText(0, 1000), fallback: 3, expected: "an integer from 0 to 1000" },
+  paceMinIntervalMs: { env: "OPENCODE_SESSION_FALLBACK_PACE_MIN_INTERVAL_MS", option: "paceMinIntervalMs", schema: integerText(0, 7 * 24 * 3600 * 1000), fallback: 30 * 60 * 1000, expected: "a number of milliseconds up to 7 days" },
+  routes: { env: "OPENCODE_SESSION_FALLBACK_ROUTES", option: "routes", schema: routeList, fallback: {}, expected: "routes as name=provider/model,provider/model;… (at least two lanes each)" },
+  localBudgets: { env: "OPENCODE_SESSION_FALLBACK_LOCAL_BUDGETS", option: "localBudgets", schema: budgetList, fallback: {}, expected: "budgets as provider=5h:tokens,7d:tokens;…" },
+  usageTestScenario: { env: "OPENCODE_SESSION_FALLBACK_USAGE_TEST_SCENARIO", option: "usageTestScenario", schema: z.string().trim().regex(/^[a-z0-9_-]+$/), fallback: "", expected: "a scenario name such as anthropic_over_pace" },
+  anthropicUsageUrl: { env: "OPENCODE_SESSION_FALLBACK_ANTHROPIC_USAGE_URL", option: "anthropicUsageUrl", schema: httpUrl, fallback: "https://api.anthropic.com", expected: "an http(s) URL" },
+  codexUsageUrl: { env: "OPENCODE_SESSION_FALLBACK_CODEX_USAGE_URL", option: "codexUsageUrl", schema: httpUrl, fallback: "https://chatgpt.com", expected: "an http(s) URL" },
+  copilotUsageUrl: { env: "OPENCODE_SESSION_FALLBACK_COPILOT_USAGE_URL", option: "copilotUsageUrl", schema: httpUrl, fallback: "https://api.github.com", expected: "an http(s) URL" },
   apiTimeoutMs: {
     env: "OPENCODE_SESSION_FALLBACK_API_TIMEOUT_MS",
     option: "apiTimeoutMs",
@@ -187,11 +275,12 @@ export const ENV_VARIABLES: readonly string[] = Object.values(SPECS).map((s) => 
  * ```
  */
 export function loadSettings(
-  env: Readonly<Record<string, string | undefined>>,
+  givenEnv: Readonly<Record<string, string | undefined>>,
   options: unknown,
   directory: string,
 ): LoadedSettings {
   const warnings: string[] = [];
+  const env = withSeedAliases(givenEnv);
   const opts: Record<string, unknown> =
     options !== null && typeof options === "object" && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
   if (options !== undefined && options !== opts) {
@@ -239,6 +328,18 @@ export function loadSettings(
     cooldownMs: read<number>("cooldownMs"),
     stateFile: stateFilePath(read<string>("stateFile"), directory, env),
     pools: poolMap(read<Record<string, string[]>>("pools")),
+    pace: {
+      enabled: read<boolean>("paceEnabled"),
+      high: read<number>("paceHigh"),
+      low: read<number>("paceLow"),
+      mode: read<"session" | "persist">("paceMode"),
+      manualTurns: read<number>("paceManualTurns"),
+      minIntervalMs: read<number>("paceMinIntervalMs"),
+      routes: read<Record<string, string[]>>("routes"),
+      localBudgets: read<Record<string, Record<string, number>>>("localBudgets"),
+      testScenario: read<string>("usageTestScenario") || undefined,
+      urls: { anthropic: read<string>("anthropicUsageUrl"), codex: read<string>("codexUsageUrl"), copilot: read<string>("copilotUsageUrl") },
+    },
   };
   for (const key of Object.keys(opts)) {
     if (!Object.values(SPECS).some((s) => s.option === key)) {
@@ -246,6 +347,23 @@ export function loadSettings(
     }
   }
   return { settings, warnings, sources };
+}
+
+/**
+ * The sibling "usage limits router" read `USAGE_LIMITS_DEBUG`, `USAGE_LIMITS_TEST_MODE` and
+ * `USAGE_LIMITS_TEST_SCENARIO`; they are accepted as aliases, the plugin's own names winning.
+ */
+function withSeedAliases(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
+  const debug = env.USAGE_LIMITS_DEBUG;
+  const testMode = env.USAGE_LIMITS_TEST_MODE;
+  const scenario = env.USAGE_LIMITS_TEST_SCENARIO;
+  if (debug === undefined && testMode === undefined && scenario === undefined) return env;
+  const out: Record<string, string | undefined> = { ...env };
+  if (debug !== undefined && out.OPENCODE_SESSION_FALLBACK_DEBUG === undefined) out.OPENCODE_SESSION_FALLBACK_DEBUG = debug;
+  if (out.OPENCODE_SESSION_FALLBACK_USAGE_TEST_SCENARIO === undefined && scenario !== undefined && (testMode === undefined || /^(1|true|yes|on)$/i.test(testMode))) {
+    out.OPENCODE_SESSION_FALLBACK_USAGE_TEST_SCENARIO = scenario;
+  }
+  return out;
 }
 
 function stateFilePath(configured: string, directory: string, env: Readonly<Record<string, string | undefined>>): string {

@@ -48,7 +48,7 @@ describe("SubtaskRepair (the parent's task cancelled by the plugin's own abort o
     await new Promise((r) => setTimeout(r, 5));
     second.settle({ status: "answered", text: "SECOND" });
     await pending;
-    expect(String(part.state.output)).toContain("SECOND");
+    expect(String((part.state as { output?: unknown }).output)).toContain("SECOND");
   });
 
   it("a failed continuation reads as OpenCode's own sub-agent failure", async () => {
