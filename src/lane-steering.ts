@@ -47,13 +47,13 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
 
   if (lane) {
     if (!requested || same(requested, lane.target.model)) {
-      apply(message, lane, deps.health.cooling(lane.primary, now), deps.settings);
+      apply(message, lane, heldUntil(lane, deps.health, now), deps.settings);
       return "sticky";
     }
     if (same(requested, lane.primary)) {
-      const cooling = deps.health.cooling(lane.primary, now);
-      if (cooling) {
-        apply(message, lane, cooling, deps.settings);
+      const held = heldUntil(lane, deps.health, now);
+      if (held !== undefined) {
+        apply(message, lane, held, deps.settings);
         return "sticky";
       }
       record.lane = undefined;
@@ -63,6 +63,7 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
       return "back-to-primary";
     }
     record.lane = undefined;
+    record.paceManualTurnsLeft = deps.settings.pace.manualTurns;
     deps.note("info", { outcome: "manual-choice", event: "chat.message", sessionID, to: modelText(requested) }, `session ${sessionID}: the user picked ${modelText(requested)}; the fallback lane ${modelText(lane.target.model)} is left`);
     return "manual-choice";
   }
@@ -80,7 +81,7 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
   }
   const sticky: StickyLane = { primary: requested, target: resolution.target, since: now };
   record.lane = sticky;
-  apply(message, sticky, cooling, deps.settings);
+  apply(message, sticky, cooling.until, deps.settings);
   deps.note("info", { outcome: "avoided-cooling", event: "chat.message", sessionID, from: cooling.lane, to: modelText(resolution.target.model), target: resolution.target.agent, until: cooling.until }, `session ${sessionID}: ${cooling.lane} is cooling (${cooling.kind}, rule ${cooling.rule}); this turn goes straight to ${modelText(resolution.target.model)}`);
   await quietly(() =>
     deps.port.toast({
@@ -101,9 +102,17 @@ export function avoidReason(model: ModelRef, failedPool: string, deps: Pick<Stee
   return undefined;
 }
 
-function apply(message: SteerableMessage, lane: StickyLane, cooling: CoolingLane | undefined, settings: Settings): void {
+/** Until when the session stays on its lane: the primary's cooldown, or a pace switch's window reset. */
+function heldUntil(lane: StickyLane, health: LaneHealth, now: number): number | undefined {
+  const cooling: CoolingLane | undefined = health.cooling(lane.primary, now);
+  if (cooling) return cooling.until;
+  if (lane.reason === "pace" && lane.holdUntil !== undefined && lane.holdUntil > now) return lane.holdUntil;
+  return undefined;
+}
+
+function apply(message: SteerableMessage, lane: StickyLane, until: number | undefined, settings: Settings): void {
   message.model = { providerID: lane.target.model.providerID, modelID: lane.target.model.modelID };
-  const system = laneSystem({ target: lane.target, primary: lane.primary, until: cooling?.until, switchAgent: settings.switchAgent });
+  const system = laneSystem({ target: lane.target, primary: lane.primary, until, switchAgent: settings.switchAgent, reason: lane.reason ?? "fallback" });
   message.system = message.system ? `${message.system}\n\n${system}` : system;
 }
 

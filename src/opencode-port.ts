@@ -47,6 +47,10 @@ export interface OpencodePort {
   /** Queues a prompt; resolves when OpenCode accepted it (the turn itself runs on). */
   promptAsync(sessionID: string, body: PromptBody): Promise<void>;
   toast(toast: Toast): Promise<void>;
+  /** Writes OpenCode's config (`config.json`): OpenCode then disposes and re-initializes the instance. */
+  configUpdate(patch: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Token use of the assistant messages created at or after `since`, across the project's sessions. */
+  tokenUse(since: number): Promise<ReadonlyArray<{ readonly providerID: string; readonly at: number; readonly tokens: number }>>;
   /**
    * Stores a changed message part (`PATCH /session/{sessionID}/message/{messageID}/part/{partID}`), so
    * the TUI and later turns see the repaired part. Optional: the v1 SDK has no method for the route.
@@ -58,17 +62,22 @@ export interface OpencodePort {
 /** The service name under which the plugin writes to OpenCode's log. */
 export const SERVICE = "opencode-session-fallback";
 
+/** The local usage source reads at most this many recent sessions. */
+export const MAX_HISTORY_SESSIONS = 200;
+
 /** How many of the latest messages are read to find the failed turn. */
 export const MESSAGE_WINDOW = 30;
 
 /** The parts of the SDK client the adapter calls (structurally typed, so any client version fits). */
 export interface SdkClientLike {
   session: {
+    list?(options?: unknown): Promise<unknown>;
     messages(options: { path: { id: string }; query?: { limit?: number } }): Promise<unknown>;
     abort(options: { path: { id: string } }): Promise<unknown>;
     promptAsync(options: { path: { id: string }; body: unknown }): Promise<unknown>;
   };
   tui: { showToast(options: { body: unknown }): Promise<unknown> };
+  config?: { update?(options: { body: unknown }): Promise<unknown> };
   app: { log(options: { body: unknown }): Promise<unknown> };
   /** The SDK's underlying HTTP client (hey-api), used for the routes the v1 SDK has no method for. */
   _client?: { patch?(options: { url: string; path: Record<string, string>; body: unknown; headers?: Record<string, string> }): Promise<unknown> };
@@ -113,6 +122,36 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
     },
     async toast(toast) {
       await call("showing a toast", () => client.tui.showToast({ body: toast }));
+    },
+    async configUpdate(patch) {
+      const update = client.config?.update;
+      if (typeof update !== "function") throw new Error("updating the config is not supported by this OpenCode client");
+      await call("updating OpenCode's config", () => update.call(client.config, { body: patch }));
+    },
+    async tokenUse(since) {
+      const list = client.session.list;
+      if (typeof list !== "function") throw new Error("listing sessions is not supported by this OpenCode client");
+      const sessions = await call("listing sessions", () => list.call(client.session));
+      if (!Array.isArray(sessions)) return [];
+      const recent = sessions
+        .filter((s) => typeof (s as { id?: unknown })?.id === "string" && Number((s as { time?: { updated?: unknown } }).time?.updated ?? 0) >= since)
+        .slice(0, MAX_HISTORY_SESSIONS);
+      const uses: Array<{ providerID: string; at: number; tokens: number }> = [];
+      for (const session of recent) {
+        const id = (session as { id: string }).id;
+        const data = await call(`reading the messages of session ${id}`, () => client.session.messages({ path: { id } }));
+        if (!Array.isArray(data)) continue;
+        for (const entry of data) {
+          const info = (entry as { info?: Record<string, unknown> } | null)?.info;
+          if (!info || info.role !== "assistant" || typeof info.providerID !== "string") continue;
+          const at = Number((info.time as { created?: unknown } | undefined)?.created ?? 0);
+          if (!(at >= since)) continue;
+          const t = info.tokens as { input?: unknown; output?: unknown; reasoning?: unknown; cache?: { read?: unknown; write?: unknown } } | undefined;
+          const tokens = [t?.input, t?.output, t?.reasoning, t?.cache?.read, t?.cache?.write].reduce<number>((sum, v) => sum + (typeof v === "number" && v > 0 ? v : 0), 0);
+          if (tokens > 0) uses.push({ providerID: info.providerID, at, tokens });
+        }
+      }
+      return uses;
     },
     async updatePart(part) {
       const http = client._client;

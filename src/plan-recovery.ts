@@ -85,11 +85,15 @@ export function planRecovery(input: PlanInput): RecoveryPlan {
  * The `system` text of a turn that runs on a sticky fallback lane: a short note of why, then the
  * fallback agent's prompt (or only the note when the fallback agent's own prompt is in effect).
  */
-export function laneSystem(input: { target: FallbackTarget; primary: ModelRef; until: number | undefined; switchAgent: boolean }): string {
+export function laneSystem(input: { target: FallbackTarget; primary: ModelRef; until: number | undefined; switchAgent: boolean; reason?: "fallback" | "pace" }): string {
   const { target, primary, until, switchAgent } = input;
+  const why =
+    input.reason === "pace"
+      ? `${modelText(primary)} is using its usage allowance faster than its window passes${until ? ` (the window resets at ${new Date(until).toISOString()})` : ""}`
+      : `${modelText(primary)} cannot serve it${until ? ` until ${new Date(until).toISOString()}` : " for now"}`;
   const block = [
     `<${CONTINUATION_TAG}>`,
-    `This session runs on the fallback lane ${modelText(target.model)} because ${modelText(primary)} cannot serve it${until ? ` until ${new Date(until).toISOString()}` : " for now"}.`,
+    `This session runs on the ${input.reason === "pace" ? "" : "fallback "}lane ${modelText(target.model)} because ${why}.`,
     "Carry on with the task as usual; do not mention this unless the user asks.",
     `</${CONTINUATION_TAG}>`,
   ].join("\n");

@@ -13,6 +13,8 @@ import { fileLaneStore, type LaneStore } from "./lane-store";
 import { SharedHealth } from "./shared-health";
 import { steerTurn } from "./lane-steering";
 import { SubtaskRepair } from "./repair-subtasks";
+import { PaceRouter } from "./usage/pace-router";
+import { usageSources } from "./usage/usage-sources";
 
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
@@ -29,6 +31,8 @@ export interface HookEnvironment {
   readonly track?: (work: Promise<unknown>) => void;
   /** Where lane health is kept; default the state file of the settings. */
   readonly laneStore?: LaneStore;
+  /** Usage sources for the pace router; default: the test scenario, or the real sources. */
+  readonly usageSources?: readonly import("./usage/usage-types").UsageSource[];
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -65,7 +69,22 @@ export function createHooks(
   const lookup = agentSource(files, () => configAgents);
   const book = new SessionBook(clock);
   const shared = new SharedHealth(environment.laneStore ?? fileLaneStore(settings.stateFile), warn, clock);
+  const noteFor =
+    (event: string) =>
+    (level: "debug" | "info" | "warn", record: { outcome: string; [key: string]: unknown }, message: string) => {
+      decisions.write({ level, message, event, ...record });
+      if (level !== "debug") port.log(level, message, { outcome: record.outcome }).catch(() => undefined);
+    };
+  const pace = new PaceRouter({
+    settings: settings.pace,
+    sources: usageSources(settings, env, port, environment.usageSources),
+    book,
+    port,
+    clock,
+    note: noteFor("idle"),
+  });
   const deps: RecoveryDeps = {
+    afterTurn: (sessionID, last) => pace.afterTurn(sessionID, last),
     port,
     classify: classifyError,
     resolve: (agent, guard) => resolveFallback(agent, lookup, guard),
@@ -89,10 +108,7 @@ export function createHooks(
       }
     },
   );
-  const note = (level: "debug" | "info" | "warn", record: { outcome: string; [key: string]: unknown }, message: string) => {
-    decisions.write({ level, message, event: "chat.message", ...record });
-    if (level !== "debug") port.log(level, message, { outcome: record.outcome }).catch(() => undefined);
-  };
+  const note = noteFor("chat.message");
   decisions.write({ outcome: "started", event: "init", settings: { ...settings, fallbackOn: [...settings.fallbackOn] }, agentFolders: files.folders, warnings });
 
   return {

@@ -24,6 +24,8 @@ export interface RecoveryDeps {
   readonly classify: (input: unknown, options?: ClassifyOptions) => Verdict;
   readonly resolve: (agent: string, guard?: ChainGuard) => Promise<Resolution>;
   readonly shared: SharedHealth;
+  /** Called after a turn that ended well (the usage-pace router); outside the session's queue. */
+  readonly afterTurn?: (sessionID: string, last: MessageInfo) => Promise<unknown>;
   readonly settings: Settings;
   readonly book: SessionBook;
   readonly decisions: DecisionLog;
@@ -95,6 +97,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
   if (record.idleCheckQueued) return "duplicate";
   record.idleCheckQueued = true;
   let outcome: Outcome = "idle-ok";
+  let answered: MessageInfo | undefined;
   await deps.book.run(sessionID, async (rec) => {
     rec.idleCheckQueued = false;
     let messages: readonly MessageInfo[];
@@ -108,6 +111,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     const failed = lastOf(messages, "assistant");
     settleContinuation(rec, failed);
     if (failed && (failed.error === undefined || failed.error === null)) {
+      if (failed.time?.completed) answered = failed;
       // A lane that answered is serving again, whatever its cooldown said.
       const served = modelOf(failed);
       if (served && failed.time?.completed && deps.shared.health.clear(served, receivedAt)) {
@@ -127,6 +131,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     // No new continuation was sent for this failure: whoever waits on the old one learns it failed.
     if (outcome !== "recovered") finishContinuation(rec, { status: "failed", error: errorText(failed.error) });
   });
+  if (answered && deps.afterTurn) await deps.afterTurn(sessionID, answered);
   return outcome;
 }
 

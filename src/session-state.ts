@@ -8,6 +8,10 @@ export interface StickyLane {
   readonly target: FallbackTarget;
   /** Epoch ms the session moved. */
   readonly since: number;
+  /** Why: the primary failed (`fallback`, held while it cools) or is over its usage pace (`pace`, held until `holdUntil`). */
+  readonly reason?: "fallback" | "pace";
+  /** For `pace`: the epoch ms the over-pace window resets; the session goes back then. */
+  readonly holdUntil?: number;
 }
 
 /** How the plugin's continuation of a session ended: answered, failed, or replaced by a later continuation. */
@@ -56,6 +60,12 @@ export interface SessionRecord {
   lastContinuation: ContinuationResult | undefined;
   /** Set while the session runs on a fallback lane. */
   lane: StickyLane | undefined;
+  /** The last assistant message the pace router looked at (idles repeat). */
+  lastPacedMessageID: string | undefined;
+  /** Turns left before the pace router may move a session whose user picked a model by hand. */
+  paceManualTurnsLeft: number;
+  /** Epoch ms of the last automatic pace switch of this session. */
+  lastPaceSwitchAt: number;
   /** Last time anything touched this record, for eviction. */
   touchedAt: number;
 }
@@ -82,7 +92,7 @@ export class SessionBook {
       // Re-insert so the map's order is least recently used first.
       this.records.delete(sessionID);
     } else {
-      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, continuation: undefined, lastContinuation: undefined, lane: undefined, touchedAt: 0 };
+      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, continuation: undefined, lastContinuation: undefined, lane: undefined, lastPacedMessageID: undefined, paceManualTurnsLeft: 0, lastPaceSwitchAt: 0, touchedAt: 0 };
       if (this.records.size >= this.maxSessions) this.evictOne();
     }
     record.touchedAt = this.clock();

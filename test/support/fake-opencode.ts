@@ -9,6 +9,7 @@ export type PortCall =
   | { readonly call: "abort"; readonly sessionID: string }
   | { readonly call: "promptAsync"; readonly sessionID: string; readonly body: PromptBody }
   | { readonly call: "toast"; readonly toast: Toast }
+  | { readonly call: "configUpdate"; readonly patch: Readonly<Record<string, unknown>> }
   | { readonly call: "log"; readonly level: LogLevel; readonly message: string };
 
 /** A fake OpenCode: plain object implementing the port, with scripted sessions and recorded calls. */
@@ -16,7 +17,9 @@ export class FakeOpencode implements OpencodePort {
   readonly calls: PortCall[] = [];
   readonly sessions = new Map<string, MessageInfo[]>();
   /** Replace to make a call fail or hang. */
-  failures: Partial<Record<"messages" | "abort" | "promptAsync" | "toast" | "log", () => Promise<never>>> = {};
+  failures: Partial<Record<"messages" | "abort" | "promptAsync" | "toast" | "log" | "configUpdate", () => Promise<never>>> = {};
+  /** What `tokenUse` answers (the local usage source's history). */
+  history: Array<{ providerID: string; at: number; tokens: number }> = [];
   /** Called inside `abort`, before it resolves: lets a test publish the MessageAbortedError OpenCode would. */
   onAbort: (sessionID: string) => void = () => {};
 
@@ -55,6 +58,13 @@ export class FakeOpencode implements OpencodePort {
   async toast(toast: Toast): Promise<void> {
     this.calls.push({ call: "toast", toast });
     if (this.failures.toast) return this.failures.toast();
+  }
+  async configUpdate(patch: Readonly<Record<string, unknown>>): Promise<void> {
+    this.calls.push({ call: "configUpdate", patch });
+    if (this.failures.configUpdate) return this.failures.configUpdate();
+  }
+  async tokenUse(since: number) {
+    return this.history.filter((u) => u.at >= since);
   }
   async log(level: LogLevel, message: string): Promise<void> {
     this.calls.push({ call: "log", level, message });
