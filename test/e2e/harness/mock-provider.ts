@@ -81,6 +81,11 @@ export interface MockProvider {
    * `mock reply from MODEL`.
    */
   script(modelID: string, steps: MockStep[]): void;
+  /**
+   * Answers `GET path` (any query) with `body` as JSON (status 200 unless given): a loopback stand-in for
+   * a provider's usage API. Kept across {@link MockProvider.reset}? No: reset forgets it too.
+   */
+  serveJson(path: string, body: unknown, status?: number): void;
   /** The chat-completion requests for `modelID`. */
   requestsFor(modelID: string): MockRequest[];
   /** The chat-completion requests made for session `sessionID` (see {@link MockRequest.sessionID}). */
@@ -268,6 +273,8 @@ export async function startMockProvider(): Promise<MockProvider> {
     }
   }
 
+  const jsonRoutes = new Map<string, { body: unknown; status: number }>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const piece of req) chunks.push(piece as Buffer);
@@ -291,6 +298,13 @@ export async function startMockProvider(): Promise<MockProvider> {
       answeredWith: "",
     };
 
+    const served = jsonRoutes.get(path);
+    if (method === "GET" && served) {
+      request.answeredWith = `json ${served.status}`;
+      record(request);
+      sendJson(res, served.status, served.body);
+      return;
+    }
     if (method === "GET" && path.endsWith("/models")) {
       request.answeredWith = "models";
       record(request);
@@ -330,6 +344,9 @@ export async function startMockProvider(): Promise<MockProvider> {
     url,
     baseURL: `${url}/v1`,
     requests,
+    serveJson(path, body, status = 200) {
+      jsonRoutes.set(path, { body, status });
+    },
     script(modelID, steps) {
       scripts.set(modelID, [...steps]);
       positions.set(modelID, 0);
@@ -370,6 +387,7 @@ export async function startMockProvider(): Promise<MockProvider> {
       });
     },
     reset() {
+      jsonRoutes.clear();
       requests.length = 0;
       scripts.clear();
       positions.clear();
