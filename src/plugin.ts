@@ -53,7 +53,10 @@ export function createHooks(
   const env = environment.env ?? process.env;
   const clock = environment.clock ?? Date.now;
   const { settings, warnings } = loadSettings(env, options, input.directory);
-  const port = environment.port ?? opencodePort(input.client as SdkClientLike, settings.apiTimeoutMs);
+  let disposed = false;
+  // After dispose (OpenCode re-initializes plugins on a config update), this instance makes no call:
+  // a recovery in flight stops at its next step, and the new instance handles what comes next.
+  const port = refuseWhenDisposed(environment.port ?? opencodePort(input.client as SdkClientLike, settings.apiTimeoutMs), () => disposed);
   const warn = (message: string) => {
     port.log("warn", message).catch(() => undefined);
   };
@@ -113,6 +116,7 @@ export function createHooks(
 
   return {
     event(input: { event: unknown }): Promise<void> {
+      if (disposed) return DONE;
       try {
         const routed = routeEvent(input?.event);
         if (routed === undefined) return DONE;
@@ -124,6 +128,7 @@ export function createHooks(
       return DONE;
     },
     async "chat.message"(input, output) {
+      if (disposed) return;
       try {
         shared.refresh();
         await steerTurn(input.sessionID, output.message as never, output.parts, {
@@ -154,7 +159,26 @@ export function createHooks(
       }
     },
     async dispose() {
+      disposed = true;
       book.clear();
     },
   } as Hooks;
+}
+
+/** A port whose every call rejects once `isDisposed()` is true. */
+function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): OpencodePort {
+  const guard =
+    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      isDisposed() ? Promise.reject(new Error(`the plugin instance was disposed; ${name} is not sent`)) : call(...args);
+  return {
+    messages: guard("reading messages", (id) => port.messages(id)),
+    abort: guard("abort", (id) => port.abort(id)),
+    promptAsync: guard("the continuation prompt", (id, body) => port.promptAsync(id, body)),
+    toast: guard("the toast", (t) => port.toast(t)),
+    configUpdate: guard("the config update", (p) => port.configUpdate(p)),
+    tokenUse: guard("reading the session history", (since) => port.tokenUse(since)),
+    log: guard("the log line", (level, message, extra) => port.log(level, message, extra)),
+    ...(port.updatePart ? { updatePart: guard("storing a part", (part: Parameters<NonNullable<OpencodePort["updatePart"]>>[0]) => port.updatePart!(part)) } : {}),
+  };
 }

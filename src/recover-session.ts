@@ -154,8 +154,8 @@ function finishContinuation(record: SessionRecord, result: ContinuationResult): 
 function errorText(error: unknown): string {
   const data = (error as { data?: { message?: unknown } } | null)?.data;
   const name = (error as { name?: unknown } | null)?.name;
-  const text = typeof data?.message === "string" ? data.message : typeof name === "string" ? name : "unknown error";
-  return redactSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text);
+  const text = redactSecrets(typeof data?.message === "string" ? data.message : typeof name === "string" ? name : "unknown error");
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
 async function recover(
@@ -185,6 +185,12 @@ async function recover(
   const key = failed?.id ?? (lastUser ? `turn:${lastUser.id}` : `session:${sessionID}`);
   if (record.handled.has(key)) {
     note(deps, "debug", { ...base, outcome: "duplicate", messageID: key }, "already handled");
+    return "duplicate";
+  }
+  // An announcement that arrived before the last continuation went out, but waited behind it in the
+  // queue, is about the turn already recovered: the session now shows the continuation's turn.
+  if (receivedAt < record.continuedAt) {
+    note(deps, "debug", { ...base, outcome: "duplicate", messageID: key, stale: true }, "announced before the last continuation went out");
     return "duplicate";
   }
   if (record.userAbortAt >= receivedAt) {
@@ -268,6 +274,7 @@ async function recover(
     return "prompt-failed";
   }
   const promptedAt = deps.clock();
+  record.continuedAt = promptedAt;
   record.lane = { primary: record.lane?.primary ?? failedModel ?? target.model, target, since: promptedAt };
   note(
     deps,
@@ -335,8 +342,9 @@ async function quietly(call: () => Promise<unknown>): Promise<void> {
 }
 
 function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : typeof error === "string" ? error : safeJson(error);
-  return redactSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text);
+  // Redact before cutting, so a key that straddles the cut cannot leak its first characters.
+  const text = redactSecrets(error instanceof Error ? error.message : typeof error === "string" ? error : safeJson(error));
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
 function safeJson(value: unknown): string {

@@ -60,6 +60,8 @@ export interface SessionRecord {
   lastContinuation: ContinuationResult | undefined;
   /** Set while the session runs on a fallback lane. */
   lane: StickyLane | undefined;
+  /** Epoch ms the plugin's last continuation prompt was accepted: announcements received earlier are stale. */
+  continuedAt: number;
   /** The last assistant message the pace router looked at (idles repeat). */
   lastPacedMessageID: string | undefined;
   /** Turns left before the pace router may move a session whose user picked a model by hand. */
@@ -92,7 +94,7 @@ export class SessionBook {
       // Re-insert so the map's order is least recently used first.
       this.records.delete(sessionID);
     } else {
-      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, continuation: undefined, lastContinuation: undefined, lane: undefined, lastPacedMessageID: undefined, paceManualTurnsLeft: 0, lastPaceSwitchAt: 0, touchedAt: 0 };
+      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, continuation: undefined, lastContinuation: undefined, lane: undefined, continuedAt: 0, lastPacedMessageID: undefined, paceManualTurnsLeft: 0, lastPaceSwitchAt: 0, touchedAt: 0 };
       if (this.records.size >= this.maxSessions) this.evictOne();
     }
     record.touchedAt = this.clock();

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { z } from "zod";
 import { defaultStateFile } from "./lane-store";
 import type { VerdictKind } from "./verdict";
@@ -90,7 +91,7 @@ const integerText = (min: number, max: number) =>
 const kindList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim().toLowerCase()).filter(Boolean))
-  .pipe(z.array(z.enum(FALLBACK_KINDS)));
+  .pipe(z.array(z.enum(FALLBACK_KINDS)).min(1, "name at least one kind"));
 
 const nonEmptyPath = z.string().trim().min(1).max(4096);
 
@@ -377,9 +378,7 @@ function poolMap(pools: Record<string, string[]>): ReadonlyMap<string, string> {
 }
 
 function resolvePath(directory: string, file: string): string {
-  if (file.startsWith("/") || /^[A-Za-z]:[\\/]/.test(file)) return file;
-  const base = directory.endsWith("/") ? directory.slice(0, -1) : directory;
-  return `${base}/${file}`;
+  return path.isAbsolute(file) ? file : path.resolve(directory, file);
 }
 
 function safeGet(record: Readonly<Record<string, unknown>>, key: string): unknown {
