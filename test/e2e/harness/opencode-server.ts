@@ -22,8 +22,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createOpencodeClient, type OpencodeClient } from "@opencode-ai/sdk";
 import type { MockProvider } from "./mock-provider.js";
 
-/** The package root (`/work/main`), found from this file's location. */
-export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url)).replace(/\/$/, "");
+/**
+ * The package root: the nearest folder above this file (or above the bundle a script was built into)
+ * whose package.json is this package's.
+ */
+export const REPO_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "opencode-session-fallback") return dir;
+    if (dirname(dir) === dir) throw new Error(`no opencode-session-fallback package.json above ${start}`);
+  }
+}
 
 /** `file://` URL of the built plugin (`npm run build` first). */
 export const BUILT_PLUGIN_URL = pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href;
