@@ -47,7 +47,12 @@ export interface OpencodePort {
   /** Queues a prompt; resolves when OpenCode accepted it (the turn itself runs on). */
   promptAsync(sessionID: string, body: PromptBody): Promise<void>;
   toast(toast: Toast): Promise<void>;
-  /** Writes OpenCode's config (`config.json`): OpenCode then disposes and re-initializes the instance. */
+  /**
+   * Writes OpenCode's global config (`PATCH /global/config`); OpenCode then re-initializes its instances.
+   * Not `client.config.update` (`PATCH /config`): in OpenCode 1.18 that writes `<project>/config.json`,
+   * a file the project config loader no longer reads (it reads opencode.json / opencode.jsonc), so the
+   * model written there never takes effect.
+   */
   configUpdate(patch: Readonly<Record<string, unknown>>): Promise<void>;
   /** Token use of the assistant messages created at or after `since`, across the project's sessions. */
   tokenUse(since: number): Promise<ReadonlyArray<{ readonly providerID: string; readonly at: number; readonly tokens: number }>>;
@@ -77,7 +82,6 @@ export interface SdkClientLike {
     promptAsync(options: { path: { id: string }; body: unknown }): Promise<unknown>;
   };
   tui: { showToast(options: { body: unknown }): Promise<unknown> };
-  config?: { update?(options: { body: unknown }): Promise<unknown> };
   app: { log(options: { body: unknown }): Promise<unknown> };
   /** The SDK's underlying HTTP client (hey-api), used for the routes the v1 SDK has no method for. */
   _client?: { patch?(options: { url: string; path: Record<string, string>; body: unknown; headers?: Record<string, string> }): Promise<unknown> };
@@ -124,9 +128,11 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
       await call("showing a toast", () => client.tui.showToast({ body: toast }));
     },
     async configUpdate(patch) {
-      const update = client.config?.update;
-      if (typeof update !== "function") throw new Error("updating the config is not supported by this OpenCode client");
-      await call("updating OpenCode's config", () => update.call(client.config, { body: patch }));
+      const http = client._client;
+      if (typeof http?.patch !== "function") throw new Error("updating the global config is not supported by this OpenCode client");
+      await call("updating OpenCode's global config", () =>
+        http.patch!({ url: "/global/config", path: {}, body: patch, headers: { "Content-Type": "application/json" } }),
+      );
     },
     async tokenUse(since) {
       const list = client.session.list;

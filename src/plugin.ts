@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
 import { AgentFiles, agentConfigDirs, type FileSystemPort } from "./agent-files";
 import { classifyError } from "./classify-error";
@@ -85,6 +87,7 @@ export function createHooks(
     port,
     clock,
     note: noteFor("idle"),
+    persistShadowedBy: () => modelShadow(input.directory, env),
   });
   const deps: RecoveryDeps = {
     afterTurn: (sessionID, last) => pace.afterTurn(sessionID, last),
@@ -181,4 +184,31 @@ function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): Open
     log: guard("the log line", (level, message, extra) => port.log(level, message, extra)),
     ...(port.updatePart ? { updatePart: guard("storing a part", (part: Parameters<NonNullable<OpencodePort["updatePart"]>>[0]) => port.updatePart!(part)) } : {}),
   };
+}
+
+/**
+ * What overrides the project's config.json model (where `config.update` writes): a top-level `model` in
+ * the project's opencode.json / opencode.jsonc, or in OPENCODE_CONFIG_CONTENT. Read when needed (rare).
+ */
+function modelShadow(directory: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const declares = (text: string | undefined) => {
+    if (!text) return false;
+    try {
+      // JSONC: drop line and block comments (outside strings is close enough for a top-level key check).
+      const json = JSON.parse(text.replace(/^\s*\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "").replace(/,(\s*[}\]])/g, "$1"));
+      return typeof json === "object" && json !== null && typeof (json as { model?: unknown }).model === "string";
+    } catch {
+      return false;
+    }
+  };
+  if (declares(env.OPENCODE_CONFIG_CONTENT)) return "OPENCODE_CONFIG_CONTENT";
+  for (const name of ["opencode.json", "opencode.jsonc"]) {
+    const file = path.join(directory, name);
+    try {
+      if (declares(readFileSync(file, "utf8"))) return file;
+    } catch {
+      // No such file: nothing shadows from there.
+    }
+  }
+  return undefined;
 }

@@ -22,6 +22,11 @@ export interface PaceRouterDeps {
   readonly port: OpencodePort;
   readonly clock: () => number;
   readonly note: (level: "debug" | "info" | "warn", record: { outcome: string; [key: string]: unknown }, message: string) => void;
+  /**
+   * What would shadow a model written with `config.update` (OpenCode writes the project's config.json,
+   * which the project's opencode.json and OPENCODE_CONFIG_CONTENT override), or undefined.
+   */
+  readonly persistShadowedBy?: () => string | undefined;
 }
 
 /**
@@ -88,11 +93,16 @@ export class PaceRouter {
     }
     const record = book.get(sessionID);
     const agent = last.agent ?? last.mode ?? "build";
-    const message = `${decision.current.providerID} is ${formatPace(decision.current.pace)} over pace (${decision.current.window} window); ${settings.mode === "persist" ? "switching the model to" : "this session moves to"} ${modelText(decision.to)} (${formatPace(decision.alternative.pace)}).`;
+    const persist = settings.mode === "persist" && !this.deps.persistShadowedBy?.();
+    const message = `${decision.current.providerID} is ${formatPace(decision.current.pace)} over pace (${decision.current.window} window); ${persist ? "switching the model to" : "this session moves to"} ${modelText(decision.to)} (${formatPace(decision.alternative.pace)}).`;
     // The toast first: in persist mode the config write disposes the instance right after.
     await quietly(() => port.toast({ title: "Usage pace", message, variant: "info", duration: 8000 }));
     record.lastPaceSwitchAt = now;
-    if (settings.mode === "persist") {
+    const shadow = settings.mode === "persist" ? this.deps.persistShadowedBy?.() : undefined;
+    if (shadow) {
+      note("warn", { outcome: "pace-persist-shadowed", event: "idle", sessionID }, `persist mode: ${shadow} sets the model and would override the one written to config.json; this session is moved instead`);
+    }
+    if (settings.mode === "persist" && !shadow) {
       try {
         await port.configUpdate({ model: modelText(decision.to) });
       } catch (error) {

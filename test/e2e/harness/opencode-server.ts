@@ -510,7 +510,19 @@ class EventStream implements EventRecorder {
     void this.read(`${url}/event?directory=${encodeURIComponent(directory)}`);
   }
 
+  /**
+   * Reads the stream, and reconnects when the server ends it: a config update or a global dispose
+   * re-creates OpenCode's instances and closes their event streams.
+   */
   private async read(url: string): Promise<void> {
+    for (let attempt = 0; attempt < 20 && !this.abort.signal.aborted; attempt++) {
+      await this.readOnce(url);
+      if (this.abort.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async readOnce(url: string): Promise<void> {
     try {
       const response = await fetch(url, { headers: { accept: "text/event-stream" }, signal: this.abort.signal });
       if (!response.ok || !response.body) throw new Error(`GET /event answered ${response.status}`);
