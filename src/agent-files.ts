@@ -102,7 +102,7 @@ export function agentConfigDirs(input: {
 }
 
 /** Sub-folders of a config folder that hold agents; `mode(s)` are flat, `agent(s)` may nest. */
-const AGENT_SUBDIRS = [
+export const AGENT_SUBDIRS = [
   { dir: "agent", nested: true },
   { dir: "agents", nested: true },
   { dir: "mode", nested: false },

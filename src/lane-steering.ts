@@ -2,6 +2,8 @@ import type { CoolingLane, LaneHealth } from "./lane-health";
 import { poolOf } from "./lane-health";
 import { formatMs } from "./fallback-policy";
 import type { OpencodePort } from "./opencode-port";
+import { quietly } from "./best-effort";
+import { sameModel, toModelRef } from "./session-messages";
 import { CONTINUE_TEXT, laneSystem, modelText } from "./plan-recovery";
 import type { ChainGuard, ModelRef, Resolution } from "./resolve-fallback";
 import type { SessionBook, StickyLane } from "./session-state";
@@ -40,17 +42,17 @@ export type SteerOutcome = "own-prompt" | "untouched" | "sticky" | "back-to-prim
  */
 export async function steerTurn(sessionID: string, message: SteerableMessage, parts: readonly unknown[], deps: SteeringDeps): Promise<SteerOutcome> {
   if (isOwnContinuation(parts)) return "own-prompt";
-  const requested = modelOf(message.model);
+  const requested = toModelRef(message.model);
   const now = deps.clock();
   const record = deps.book.get(sessionID);
   const lane = record.lane;
 
   if (lane) {
-    if (!requested || same(requested, lane.target.model)) {
+    if (!requested || sameModel(requested, lane.target.model)) {
       apply(message, lane, heldUntil(lane, deps.health, now), deps.settings);
       return "sticky";
     }
-    if (same(requested, lane.primary)) {
+    if (sameModel(requested, lane.primary)) {
       const held = heldUntil(lane, deps.health, now);
       if (held !== undefined) {
         apply(message, lane, held, deps.settings);
@@ -120,20 +122,5 @@ function isOwnContinuation(parts: readonly unknown[]): boolean {
   return parts.some((p) => typeof p === "object" && p !== null && (p as { type?: unknown }).type === "text" && (p as { text?: unknown }).text === CONTINUE_TEXT);
 }
 
-function modelOf(model: unknown): ModelRef | undefined {
-  if (typeof model !== "object" || model === null) return undefined;
-  const { providerID, modelID } = model as { providerID?: unknown; modelID?: unknown };
-  return typeof providerID === "string" && typeof modelID === "string" ? { providerID, modelID } : undefined;
-}
 
-function same(a: ModelRef, b: ModelRef): boolean {
-  return a.providerID === b.providerID && a.modelID === b.modelID;
-}
 
-async function quietly(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch {
-    // A toast that cannot be shown changes nothing for the turn.
-  }
-}

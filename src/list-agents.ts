@@ -1,5 +1,6 @@
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { AGENT_SUBDIRS } from "./agent-files";
 
 /** One agent markdown file found in a config folder. */
 export interface ListedAgent {
@@ -73,13 +74,6 @@ export const MAX_LISTING_DEPTH = 12;
 /** At most this many folder entries (of any kind) are examined, so a huge tree without `.md` files ends too. */
 export const MAX_LISTING_ENTRIES = 10 * MAX_LISTED_FILES;
 
-/** The same sub-folders, in the same order, as the lookup (`agentFileCandidates` in agent-files.ts). */
-const AGENT_SUBDIRS = [
-  { dir: "agent", nested: true },
-  { dir: "agents", nested: true },
-  { dir: "mode", nested: false },
-  { dir: "modes", nested: false },
-] as const;
 
 /**
  * Lists every agent markdown file in `configDirs` (most specific first, as `agentConfigDirs` returns

@@ -8,7 +8,10 @@ import { avoidReason } from "./lane-steering";
 import type { SharedHealth } from "./shared-health";
 import type { ChainGuard, ModelRef, Resolution } from "./resolve-fallback";
 import type { RoutedEvent } from "./route-event";
-import { pendingContinuation, type ContinuationResult, type SessionBook, type SessionRecord } from "./session-state";
+import { pendingContinuation, type SessionBook, type SessionRecord } from "./session-state";
+import { errorText, finishContinuation, settleContinuation } from "./continuation";
+import { quietly, describeError } from "./best-effort";
+import { lastOf, modelOf, newestID } from "./session-messages";
 import type { Settings } from "./settings";
 import type { ClassifyOptions, Verdict } from "./verdict";
 
@@ -82,7 +85,7 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
     });
     return outcome;
   } catch (error) {
-    note(deps, "error", { outcome: "internal-error", event: event.type, sessionID: event.sessionID, error: describe(error) }, `internal error while handling ${event.type}: ${describe(error)}; the session is left as it is`);
+    note(deps, "error", { outcome: "internal-error", event: event.type, sessionID: event.sessionID, error: describeError(error) }, `internal error while handling ${event.type}: ${describeError(error)}; the session is left as it is`);
     return "ignored";
   }
 }
@@ -104,7 +107,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     try {
       messages = await deps.port.messages(sessionID);
     } catch (error) {
-      note(deps, "warn", { outcome: "read-failed", event: "idle", sessionID, error: describe(error) }, `idle check skipped: ${describe(error)}`);
+      note(deps, "warn", { outcome: "read-failed", event: "idle", sessionID, error: describeError(error) }, `idle check skipped: ${describeError(error)}`);
       outcome = "read-failed";
       return;
     }
@@ -135,28 +138,8 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
   return outcome;
 }
 
-/** Settles the pending continuation once its turn has answered (a later assistant message, completed, no error). */
-function settleContinuation(record: SessionRecord, last: MessageInfo | undefined): void {
-  const pending = record.continuation;
-  if (!pending || !last) return;
-  if (last.id <= pending.afterID || !last.time?.completed) return;
-  if (last.error === undefined || last.error === null) finishContinuation(record, { status: "answered", text: last.lastText ?? "" });
-}
 
-function finishContinuation(record: SessionRecord, result: ContinuationResult): void {
-  const pending = record.continuation;
-  if (!pending) return;
-  record.continuation = undefined;
-  record.lastContinuation = result;
-  pending.settle(result);
-}
 
-function errorText(error: unknown): string {
-  const data = (error as { data?: { message?: unknown } } | null)?.data;
-  const name = (error as { name?: unknown } | null)?.name;
-  const text = redactSecrets(typeof data?.message === "string" ? data.message : typeof name === "string" ? name : "unknown error");
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
 
 async function recover(
   record: SessionRecord,
@@ -176,7 +159,7 @@ async function recover(
     try {
       messages = await port.messages(sessionID);
     } catch (error) {
-      note(deps, "error", { ...base, outcome: "read-failed", error: describe(error) }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) but the session could not be read: ${describe(error)}; the error is left as it is`);
+      note(deps, "error", { ...base, outcome: "read-failed", error: describeError(error) }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) but the session could not be read: ${describeError(error)}; the error is left as it is`);
       return "read-failed";
     }
   }
@@ -254,7 +237,7 @@ async function recover(
   try {
     await port.abort(sessionID);
   } catch (error) {
-    abortError = describe(error);
+    abortError = describeError(error);
   } finally {
     record.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
   }
@@ -267,9 +250,9 @@ async function recover(
   try {
     await port.promptAsync(sessionID, plan.body);
   } catch (error) {
-    const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describe(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
-    note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describe(error) }, message);
-    finishContinuation(record, { status: "failed", error: describe(error) });
+    const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describeError(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
+    note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describeError(error) }, message);
+    finishContinuation(record, { status: "failed", error: describeError(error) });
     await quietly(() => port.toast({ title: "Session fallback failed", message, variant: "error", duration: 10000 }));
     return "prompt-failed";
   }
@@ -298,30 +281,8 @@ async function recover(
   return "recovered";
 }
 
-/** The greatest message ID (OpenCode's IDs ascend with time). */
-function newestID(messages: readonly MessageInfo[]): string {
-  let newest = "";
-  for (const m of messages) if (m.id > newest) newest = m.id;
-  return newest;
-}
 
-/** The last message of a role, in the order OpenCode lists them (oldest first). */
-function lastOf(messages: readonly MessageInfo[], role: "user" | "assistant"): MessageInfo | undefined {
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === role) return messages[i];
-  return undefined;
-}
 
-function modelOf(message: MessageInfo | undefined): ModelRef | undefined {
-  if (!message) return undefined;
-  if (typeof message.providerID === "string" && typeof message.modelID === "string") {
-    return { providerID: message.providerID, modelID: message.modelID };
-  }
-  const model = message.model;
-  if (model && typeof model.providerID === "string" && typeof model.modelID === "string") {
-    return { providerID: model.providerID, modelID: model.modelID };
-  }
-  return undefined;
-}
 
 /** Writes a decision to the debug log and, above debug level, to OpenCode's log. Never throws. */
 function note(deps: RecoveryDeps, level: LogLevel, record: { outcome: string; event: string; [key: string]: unknown }, message: string): void {
@@ -333,24 +294,5 @@ function note(deps: RecoveryDeps, level: LogLevel, record: { outcome: string; ev
   }
 }
 
-async function quietly(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch {
-    // A toast or log line that cannot be shown changes nothing for the session.
-  }
-}
 
-function describe(error: unknown): string {
-  // Redact before cutting, so a key that straddles the cut cannot leak its first characters.
-  const text = redactSecrets(error instanceof Error ? error.message : typeof error === "string" ? error : safeJson(error));
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
 
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}

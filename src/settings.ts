@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { z } from "zod";
+import { FALLBACK_KINDS, booleanText, integerText, kindList, nonEmptyPath, poolList, routeList, budgetList, signedNumber, httpUrl } from "./setting-values";
 import { defaultStateFile } from "./lane-store";
 import type { VerdictKind } from "./verdict";
 
@@ -64,107 +65,6 @@ interface SettingSpec<T> {
   readonly fallback: T;
   readonly expected: string;
 }
-
-const FALLBACK_KINDS = ["quota", "auth-pool", "auth", "rate-limit", "overload"] as const;
-
-const booleanText = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(["1", "true", "yes", "on", "0", "false", "no", "off"]))
-    .transform((v) => v === "1" || v === "true" || v === "yes" || v === "on"),
-]);
-
-const integerText = (min: number, max: number) =>
-  z.union([
-    z.number().int().min(min).max(max),
-    z
-      .string()
-      .trim()
-      .regex(/^\d+$/)
-      .transform(Number)
-      .pipe(z.number().int().min(min).max(max)),
-  ]);
-
-const kindList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim().toLowerCase()).filter(Boolean))
-  .pipe(z.array(z.enum(FALLBACK_KINDS)).min(1, "name at least one kind"));
-
-const nonEmptyPath = z.string().trim().min(1).max(4096);
-
-const poolMember = z.string().trim().regex(/^[^\s/=;,]+(\/[^\s=;,]+)?$/, "provider or provider/model");
-const poolName = z.string().trim().regex(/^[\w.-]+$/, "letters, digits, _ . -");
-/** `name=provider,provider/model;name2=…`, or an object `{ name: ["provider", "provider/model"] }`. */
-const poolList = z
-  .union([
-    z.string().transform((text, ctx) => {
-      const pools: Record<string, string[]> = {};
-      for (const chunk of text.split(";").map((c) => c.trim()).filter(Boolean)) {
-        const [name, members, ...rest] = chunk.split("=");
-        if (!name || members === undefined || rest.length > 0) {
-          ctx.addIssue({ code: "custom", message: `"${chunk}" is not name=member,member` });
-          return z.NEVER;
-        }
-        pools[name.trim()] = members.split(",").map((m) => m.trim()).filter(Boolean);
-      }
-      return pools;
-    }),
-    z.record(z.string(), z.array(z.string())),
-  ])
-  .pipe(z.record(poolName, z.array(poolMember).min(1)));
-
-/** `name=provider/model,provider/model;…` or `{ name: [...] }`. */
-const routeList = z
-  .union([
-    z.string().transform((text, ctx) => {
-      const routes: Record<string, string[]> = {};
-      for (const chunk of text.split(";").map((c) => c.trim()).filter(Boolean)) {
-        const [name, members, ...rest] = chunk.split("=");
-        if (!name || members === undefined || rest.length > 0) {
-          ctx.addIssue({ code: "custom", message: `"${chunk}" is not name=provider/model,provider/model` });
-          return z.NEVER;
-        }
-        routes[name.trim()] = members.split(",").map((m) => m.trim()).filter(Boolean);
-      }
-      return routes;
-    }),
-    z.record(z.string(), z.array(z.string())),
-  ])
-  .pipe(z.record(poolName, z.array(z.string().regex(/^[^\s/]+\/\S+$/, "provider/model")).min(2)));
-
-/** `provider=5h:2000000,7d:20000000;provider2=…` or `{ provider: { "5h": 2000000 } }`: token budgets. */
-const budgetList = z
-  .union([
-    z.string().transform((text, ctx) => {
-      const budgets: Record<string, Record<string, number>> = {};
-      for (const chunk of text.split(";").map((c) => c.trim()).filter(Boolean)) {
-        const [provider, windows, ...rest] = chunk.split("=");
-        if (!provider || windows === undefined || rest.length > 0) {
-          ctx.addIssue({ code: "custom", message: `"${chunk}" is not provider=window:tokens,…` });
-          return z.NEVER;
-        }
-        const perWindow: Record<string, number> = {};
-        for (const item of windows.split(",").map((w) => w.trim()).filter(Boolean)) {
-          const [window, tokens] = item.split(":");
-          if (!window || !tokens || !/^\d+$/.test(tokens.trim())) {
-            ctx.addIssue({ code: "custom", message: `"${item}" is not window:tokens` });
-            return z.NEVER;
-          }
-          perWindow[window.trim()] = Number(tokens.trim());
-        }
-        budgets[provider.trim()] = perWindow;
-      }
-      return budgets;
-    }),
-    z.record(z.string(), z.record(z.string(), z.number())),
-  ])
-  .pipe(z.record(z.string().min(1), z.record(z.string().regex(/^\d+[hdm]$/, "a window like 5h, 7d or 30m"), z.number().int().positive())));
-
-const signedNumber = z.union([z.number(), z.string().trim().regex(/^[+-]?\d+(\.\d+)?$/).transform(Number)]).pipe(z.number().min(-100).max(100));
-const httpUrl = z.string().trim().url().refine((u) => /^https?:\/\//.test(u), "an http(s) URL");
 
 const SPECS = {
   attemptLimit: {

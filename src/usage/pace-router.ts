@@ -1,5 +1,6 @@
 import type { OpencodePort, MessageInfo } from "../opencode-port";
 import { modelText } from "../plan-recovery";
+import { quietly } from "../best-effort";
 import type { ModelRef } from "../resolve-fallback";
 import type { SessionBook } from "../session-state";
 import type { PaceSettings } from "../settings";
@@ -142,10 +143,3 @@ export class PaceRouter {
   }
 }
 
-async function quietly(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch {
-    // A toast that cannot be shown changes nothing.
-  }
-}

@@ -27,7 +27,7 @@ export function defaultAuthFile(env: Readonly<Record<string, string | undefined>
  * types are checked field by field (OpenCode drops an entry that does not decode, and so do we); any other
  * type passes as the open `StoredAuth` variant, since a plugin may store its own.
  */
-const OAuthEntry = z
+export const OAuthEntry = z
   .object({
     type: z.literal("oauth"),
     access: z.string().optional(),

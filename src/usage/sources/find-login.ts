@@ -1,22 +1,14 @@
 import { z } from "zod";
 import { redactSecrets } from "../../redact";
 import type { StoredAuth } from "../usage-types";
+import { OAuthEntry } from "./auth-store";
 
 /**
  * An OAuth login as the usage sources read it. OpenCode 1.18 writes `{ type: "oauth", refresh, access,
  * expires, accountId?, enterpriseUrl? }` (its `Auth.Oauth` schema); every field is optional here, and each
  * source says which one it is missing.
  */
-const OAuthLoginSchema = z
-  .object({
-    type: z.literal("oauth"),
-    access: z.string().optional(),
-    refresh: z.string().optional(),
-    expires: z.number().optional(),
-    accountId: z.string().optional(),
-    enterpriseUrl: z.string().optional(),
-  })
-  .loose();
+const OAuthLoginSchema = OAuthEntry;
 
 /** The fields of an OAuth login a usage source may use. */
 export type OAuthLogin = z.infer<typeof OAuthLoginSchema>;
