@@ -296,4 +296,16 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
     await settle();
     expect(fake.prompts()).toHaveLength(1);
   });
+
+  it("drill: the Anthropic SDK's \"Connection error.\" falls back on the cliproxy_fault provider only", async () => {
+    start({ OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT: "5" });
+    const connection = { name: "APIError", data: { message: "Connection error.", isRetryable: true } };
+    fake.failedTurn("ses_drill", "build", "cliproxy_fault/claude-opus", connection);
+    send(ev.error("ses_drill", connection));
+    fake.failedTurn("ses_real", "build", "anthropic/claude-opus", connection);
+    send(ev.error("ses_real", connection));
+    await settle();
+    expect(fake.prompts().map((p) => p.sessionID)).toEqual(["ses_drill"]);
+    expect(decisions.find((d) => d.sessionID === "ses_real" && d.outcome === "not-eligible")?.why).toMatch(/only on the drill provider/);
+  });
 });
