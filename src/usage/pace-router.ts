@@ -42,6 +42,8 @@ export interface PaceRouterDeps {
 export class PaceRouter {
   private readonly cache = new Map<string, { at: number; usage: ProviderUsage | undefined }>();
   private readonly warned = new Set<string>();
+  /** Source skips already reported: an API-key login answers the same reason after every turn. */
+  private readonly reportedSkips = new Set<string>();
 
   constructor(private readonly deps: PaceRouterDeps) {}
 
@@ -136,7 +138,10 @@ export class PaceRouter {
         usage = read.usage;
         break;
       }
-      this.deps.note("info", { outcome: "usage-source-skipped", event: "idle", source: source.id, providerID }, `usage source ${source.id} skipped for ${providerID}: ${read.reason}`);
+      const skip = `${source.id}:${providerID}:${read.reason}`;
+      const first = !this.reportedSkips.has(skip);
+      if (first && this.reportedSkips.size < 1000) this.reportedSkips.add(skip);
+      this.deps.note(first ? "info" : "debug", { outcome: "usage-source-skipped", event: "idle", source: source.id, providerID }, `usage source ${source.id} skipped for ${providerID}: ${read.reason}`);
     }
     this.cache.set(providerID, { at: now, usage });
     return usage;

@@ -219,6 +219,17 @@ describe("PaceRouter guards (injected clock)", () => {
     expect(notes).toContain("usage-source-skipped");
   });
 
+  it("the same skip reason is reported at info level once, then only in the debug log", async () => {
+    const levels: string[] = [];
+    const failing: UsageSource = { id: "broken", covers: () => true, read: async () => ({ ok: false, reason: "anthropic usage needs an OAuth (Claude subscription) login" }) };
+    const r = new PaceRouter({ settings: loadSettings({}, undefined, "/p").settings.pace, sources: [failing], book, port: fake, clock: () => now, note: (level, rec) => void (rec.outcome === "usage-source-skipped" && levels.push(level)) });
+    await r.afterTurn("s", turn("m1"));
+    now += 61_000;
+    await r.afterTurn("s", turn("m2"));
+    expect(levels.filter((l) => l === "info")).toHaveLength(2); // anthropic and github-copilot, once each
+    expect(levels.filter((l) => l === "debug").length).toBeGreaterThanOrEqual(2);
+  });
+
   it("the seed's USAGE_LIMITS_TEST_MODE / USAGE_LIMITS_TEST_SCENARIO / USAGE_LIMITS_DEBUG are accepted", () => {
     const s = loadSettings({ USAGE_LIMITS_TEST_MODE: "1", USAGE_LIMITS_TEST_SCENARIO: "anthropic_over_pace", USAGE_LIMITS_DEBUG: "1" }, undefined, "/p").settings;
     expect(s.pace.testScenario).toBe("anthropic_over_pace");
