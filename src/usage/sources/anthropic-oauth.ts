@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { HttpGet, ProviderUsage, StoredAuth, UsageSource, UsageWindow } from "../usage-types";
-import { accessExpired, findLogin } from "./find-login";
+import { oauthAccess } from "./find-login";
 import { DEFAULT_SOURCE_TIMEOUT_MS, guardRead, parseShape, requestUsage, trimBaseUrl, USAGE_USER_AGENT } from "./request-usage";
 import type { Answer } from "./request-usage";
 
@@ -112,18 +112,10 @@ export function anthropicUsageSource(options: AnthropicUsageOptions): UsageSourc
       let secrets: readonly string[] = [];
       return guardRead("anthropic-oauth", () => secrets, async () => {
         if (providerID !== "anthropic") return { ok: false, reason: `the anthropic-oauth source covers anthropic, not ${providerID}` };
-        const login = findLogin(options.auth, providerID);
-        if (login.kind === "missing") return { ok: false, reason: "no anthropic login in OpenCode's auth.json" };
-        if (login.kind === "unreadable") return { ok: false, reason: login.reason };
-        secrets = login.secrets;
-        if (login.kind === "api") return { ok: false, reason: "anthropic usage needs an OAuth (Claude subscription) login" };
-        if (login.kind === "other") return { ok: false, reason: `anthropic usage needs an OAuth (Claude subscription) login, not ${login.what}` };
-        const { oauth } = login;
-        const access = oauth.access?.trim();
-        if (!access) return { ok: false, reason: "the anthropic OAuth login has no access token" };
-        if (accessExpired(oauth, now)) {
-          return { ok: false, reason: `the anthropic OAuth access token expired at ${new Date(oauth.expires ?? 0).toISOString()}; it is refreshed on the next anthropic request` };
-        }
+        const gate = oauthAccess(options.auth, providerID, now, { needs: "an OAuth (Claude subscription) login", apiKey: "anthropic usage needs an OAuth (Claude subscription) login" });
+        secrets = gate.secrets;
+        if (!gate.ok) return { ok: false, reason: gate.reason };
+        const { access } = gate;
         const body = await requestUsage({
           http: options.http,
           url,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { HttpGet, ProviderUsage, StoredAuth, UsageSource, UsageWindow } from "../usage-types";
-import { accessExpired, findLogin } from "./find-login";
+import { oauthAccess } from "./find-login";
 import type { OAuthLogin } from "./find-login";
 import { DEFAULT_SOURCE_TIMEOUT_MS, guardRead, parseShape, requestUsage, trimBaseUrl, USAGE_USER_AGENT } from "./request-usage";
 import type { Answer } from "./request-usage";
@@ -137,18 +137,10 @@ export function codexUsageSource(options: CodexUsageOptions): UsageSource {
       let secrets: readonly string[] = [];
       return guardRead("codex", () => secrets, async () => {
         if (providerID !== "openai") return { ok: false, reason: `the codex source covers openai, not ${providerID}` };
-        const login = findLogin(options.auth, providerID);
-        if (login.kind === "missing") return { ok: false, reason: "no openai login in OpenCode's auth.json" };
-        if (login.kind === "unreadable") return { ok: false, reason: login.reason };
-        secrets = login.secrets;
-        if (login.kind === "api") return { ok: false, reason: "openai usage needs a ChatGPT (OAuth) login; an API key has no usage windows" };
-        if (login.kind === "other") return { ok: false, reason: `openai usage needs a ChatGPT (OAuth) login, not ${login.what}` };
-        const { oauth } = login;
-        const access = oauth.access?.trim();
-        if (!access) return { ok: false, reason: "the openai OAuth login has no access token" };
-        if (accessExpired(oauth, now)) {
-          return { ok: false, reason: `the openai OAuth access token expired at ${new Date(oauth.expires ?? 0).toISOString()}; it is refreshed on the next openai request` };
-        }
+        const gate = oauthAccess(options.auth, providerID, now, { needs: "a ChatGPT (OAuth) login", apiKey: "openai usage needs a ChatGPT (OAuth) login; an API key has no usage windows" });
+        secrets = gate.secrets;
+        if (!gate.ok) return { ok: false, reason: gate.reason };
+        const { access, oauth } = gate;
         const account = chatgptAccountId(oauth);
         const body = await requestUsage({
           http: options.http,

@@ -76,3 +76,35 @@ export function findLogin(auth: () => Readonly<Record<string, StoredAuth>>, prov
 export function accessExpired(oauth: OAuthLogin, now: number): boolean {
   return typeof oauth.expires === "number" && oauth.expires > 0 && oauth.expires <= now;
 }
+
+/** A usable OAuth access token for a usage request, or why there is none. */
+export type OAuthAccess =
+  | { readonly ok: true; readonly access: string; readonly oauth: OAuthLogin; readonly secrets: readonly string[] }
+  | { readonly ok: false; readonly reason: string; readonly secrets: readonly string[] };
+
+/**
+ * The gate the token-bearing sources share: the provider's login must be OAuth, carry an access token,
+ * and not have expired (the sources never refresh; OpenCode does on its next request). `needs` words
+ * what kind of login is required (`"an OAuth (Claude subscription) login"`); `apiKey` is the reason for
+ * an API-key login.
+ */
+export function oauthAccess(
+  auth: () => Readonly<Record<string, StoredAuth>>,
+  providerID: string,
+  now: number,
+  wording: { readonly needs: string; readonly apiKey: string },
+): OAuthAccess {
+  const login = findLogin(auth, providerID);
+  if (login.kind === "missing") return { ok: false, reason: `no ${providerID} login in OpenCode's auth.json`, secrets: [] };
+  if (login.kind === "unreadable") return { ok: false, reason: login.reason, secrets: [] };
+  const secrets = login.secrets;
+  if (login.kind === "api") return { ok: false, reason: wording.apiKey, secrets };
+  if (login.kind === "other") return { ok: false, reason: `${providerID} usage needs ${wording.needs}, not ${login.what}`, secrets };
+  const { oauth } = login;
+  const access = oauth.access?.trim();
+  if (!access) return { ok: false, reason: `the ${providerID} OAuth login has no access token`, secrets };
+  if (accessExpired(oauth, now)) {
+    return { ok: false, reason: `the ${providerID} OAuth access token expired at ${new Date(oauth.expires ?? 0).toISOString()}; it is refreshed on the next ${providerID} request`, secrets };
+  }
+  return { ok: true, access, oauth, secrets };
+}
