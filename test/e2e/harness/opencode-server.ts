@@ -132,6 +132,8 @@ export interface OpencodeHarness {
   dir: string;
   /** The temp root holding `project/` and the isolated `home/`. */
   root: string;
+  /** The environment the server runs with: a client of the same project (`run --attach`) uses it too. */
+  env: Record<string, string>;
   /** v1 SDK client bound to the project directory (the same client type plugins get as `input.client`). */
   client: OpencodeClient;
   events: EventRecorder;
@@ -184,7 +186,7 @@ export function textOf(message: SessionMessage | undefined): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function opencodeBinary(): string {
+export function opencodeBinary(): string {
   if (process.env.OPENCODE_E2E_BIN) return process.env.OPENCODE_E2E_BIN;
   // node_modules/.bin/opencode is a symlink to the native binary the postinstall put in place;
   // spawning the real file lets stop() signal OpenCode itself, not a wrapper.
@@ -227,9 +229,20 @@ function writeFile(path: string, content: string): void {
 /** Env passed through from the parent; everything else (notably any `OPENCODE_*`) is dropped. */
 const INHERITED_ENV = ["PATH", "LANG", "LC_ALL", "TZ", "TERM", "SHELL", "USER", "LOGNAME"];
 
-/** Starts `opencode serve` as described in {@link StartOpencodeOptions}. */
-export async function startOpencode(options: StartOpencodeOptions): Promise<OpencodeHarness> {
-  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+/** An isolated temp project wired to the mock: what every client (serve, run, the TUI) starts in. */
+export interface PreparedProject {
+  /** The temp root holding `project/` and the isolated `home/`. */
+  readonly root: string;
+  /** The project directory (the client's cwd, holding `opencode.json`). */
+  readonly dir: string;
+  /** The environment a client of this project runs with (isolated HOME / XDG dirs, nothing of ours). */
+  readonly env: Record<string, string>;
+  /** Removes the temp root (kept when `KEEP_E2E_TMP=1` or when it was reused). */
+  cleanup(): void;
+}
+
+/** Writes the project of {@link StartOpencodeOptions} (config, agents, files) and builds its env. */
+export function prepareProject(options: Omit<StartOpencodeOptions, "startTimeoutMs" | "logLevel">): PreparedProject {
   const root = options.reuseRoot ?? mkdtempSync(join(tmpdir(), "opencode-e2e-"));
   const dir = join(root, "project");
   const home = join(root, "home");
@@ -301,8 +314,24 @@ export async function startOpencode(options: StartOpencodeOptions): Promise<Open
     OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
     ...options.env,
   });
-  if (env.OPENCODE_PURE !== undefined) throw new Error("startOpencode: OPENCODE_PURE would skip the plugin under test");
+  if (env.OPENCODE_PURE !== undefined) throw new Error("prepareProject: OPENCODE_PURE would skip the plugin under test");
 
+  return {
+    root,
+    dir,
+    env,
+    cleanup() {
+      if (process.env.KEEP_E2E_TMP === "1" || options.reuseRoot) return;
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts `opencode serve` as described in {@link StartOpencodeOptions}. */
+export async function startOpencode(options: StartOpencodeOptions): Promise<OpencodeHarness> {
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const project = prepareProject(options);
+  const { root, dir, env } = project;
   // `--port 0` would not do: OpenCode then tries 4096 first and only falls back to a random port.
   const port = await freePort();
   const output: string[] = [];
@@ -321,8 +350,7 @@ export async function startOpencode(options: StartOpencodeOptions): Promise<Open
 
   const cleanup = () => {
     process.removeListener("exit", killOnExit);
-    if (process.env.KEEP_E2E_TMP === "1" || options.reuseRoot) return;
-    rmSync(root, { recursive: true, force: true });
+    project.cleanup();
   };
 
   let url: string;
@@ -377,6 +405,7 @@ export async function startOpencode(options: StartOpencodeOptions): Promise<Open
     url,
     dir,
     root,
+    env,
     client,
     events: recorder,
     startup: { listeningMs, readyMs },
@@ -475,7 +504,7 @@ function tail(text: string, lines = 40): string {
   return `--- last ${Math.min(lines, all.length)} lines of opencode output ---\n${all.slice(-lines).join("\n")}`;
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, signal);
