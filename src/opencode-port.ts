@@ -12,8 +12,13 @@ export interface MessageInfo {
   readonly parentID?: string;
   readonly error?: unknown;
   readonly time?: { readonly created?: number; readonly completed?: number };
+  /** Why the model stopped (`stop`, `tool-calls`, `length`, …); absent when no model answered. */
+  readonly finish?: string;
+  readonly tokens?: { readonly output?: number };
   /** The text of the message's last text part, as OpenCode's task tool reads a sub-agent's answer. */
   readonly lastText?: string;
+  /** Set by the port: the message has a non-empty text part or a tool part (the model produced output). */
+  readonly hasOutput?: boolean;
 }
 
 /** The body of the continuation prompt. */
@@ -42,6 +47,13 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 export interface OpencodePort {
   /** The latest messages of a session, oldest first. */
   messages(sessionID: string): Promise<readonly MessageInfo[]>;
+  /**
+   * The latest messages with their parts as OpenCode stores them (text, tool, step parts), oldest
+   * first: what a headless run prints of a continuation. Optional: only that path reads it.
+   */
+  transcript?(sessionID: string): Promise<ReadonlyArray<{ readonly info: MessageInfo; readonly parts: readonly unknown[] }>>;
+  /** The session's parent, when it is a sub-agent's session. Optional: only the headless run path asks. */
+  parentOf?(sessionID: string): Promise<string | undefined>;
   /** Aborts the running turn; resolves once the session's runner is idle. */
   abort(sessionID: string): Promise<boolean>;
   /** Queues a prompt; resolves when OpenCode accepted it (the turn itself runs on). */
@@ -77,6 +89,7 @@ export const MESSAGE_WINDOW = 30;
 export interface SdkClientLike {
   session: {
     list?(options?: unknown): Promise<unknown>;
+    get?(options: { path: { id: string } }): Promise<unknown>;
     messages(options: { path: { id: string }; query?: { limit?: number } }): Promise<unknown>;
     abort(options: { path: { id: string } }): Promise<unknown>;
     promptAsync(options: { path: { id: string }; body: unknown }): Promise<unknown>;
@@ -101,21 +114,34 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
     }
     return typeof result === "object" && result !== null && "data" in result ? (result as { data: unknown }).data : result;
   };
+  const transcript = async (sessionID: string) => {
+    const data = await call(`reading the messages of session ${sessionID}`, () =>
+      client.session.messages({ path: { id: sessionID }, query: { limit: MESSAGE_WINDOW } }),
+    );
+    if (!Array.isArray(data)) throw new Error(`reading the messages of session ${sessionID} returned ${brief(data)}`);
+    const entries: Array<{ info: MessageInfo; parts: readonly unknown[] }> = [];
+    for (const entry of data) {
+      const info = (entry as { info?: unknown } | null)?.info;
+      if (typeof info === "object" && info !== null && typeof (info as { id?: unknown }).id === "string") {
+        const raw = (entry as { parts?: unknown }).parts;
+        const parts = Array.isArray(raw) ? (raw as unknown[]) : [];
+        const lastText = lastTextOf(parts);
+        entries.push({ info: { ...(info as MessageInfo), ...(lastText === undefined ? {} : { lastText }), hasOutput: hasOutputPart(parts) }, parts });
+      }
+    }
+    return entries;
+  };
   return {
     async messages(sessionID) {
-      const data = await call(`reading the messages of session ${sessionID}`, () =>
-        client.session.messages({ path: { id: sessionID }, query: { limit: MESSAGE_WINDOW } }),
-      );
-      if (!Array.isArray(data)) throw new Error(`reading the messages of session ${sessionID} returned ${brief(data)}`);
-      const infos: MessageInfo[] = [];
-      for (const entry of data) {
-        const info = (entry as { info?: unknown } | null)?.info;
-        if (typeof info === "object" && info !== null && typeof (info as { id?: unknown }).id === "string") {
-          const lastText = lastTextOf((entry as { parts?: unknown }).parts);
-          infos.push(lastText === undefined ? (info as MessageInfo) : { ...(info as MessageInfo), lastText });
-        }
-      }
-      return infos;
+      return (await transcript(sessionID)).map((entry) => entry.info);
+    },
+    transcript,
+    async parentOf(sessionID) {
+      const get = client.session.get;
+      if (typeof get !== "function") return undefined;
+      const data = await call(`reading session ${sessionID}`, () => get.call(client.session, { path: { id: sessionID } }));
+      const parentID = (data as { parentID?: unknown } | null)?.parentID;
+      return typeof parentID === "string" ? parentID : undefined;
     },
     async abort(sessionID) {
       const data = await call(`aborting session ${sessionID}`, () => client.session.abort({ path: { id: sessionID } }));
@@ -177,6 +203,15 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
       );
     },
   };
+}
+
+/** A non-empty text part or a tool part: the model produced something (a patch part alone is OpenCode's). */
+function hasOutputPart(parts: unknown): boolean {
+  if (!Array.isArray(parts)) return false;
+  return parts.some((part) => {
+    const p = part as { type?: unknown; text?: unknown } | null;
+    return p?.type === "tool" || (p?.type === "text" && typeof p.text === "string" && p.text.trim() !== "");
+  });
 }
 
 function lastTextOf(parts: unknown): string | undefined {

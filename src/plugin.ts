@@ -16,6 +16,7 @@ import { SharedHealth } from "./shared-health";
 import { steerTurn } from "./lane-steering";
 import { SubtaskRepair } from "./repair-subtasks";
 import { PaceRouter } from "./usage/pace-router";
+import { HeadlessRun, hostProcessOf, type RunOutput } from "./headless-run";
 import { usageSources } from "./usage/usage-sources";
 
 /** The plugin's id, as OpenCode lists it. */
@@ -35,9 +36,19 @@ export interface HookEnvironment {
   readonly laneStore?: LaneStore;
   /** Usage sources for the pace router; default: the test scenario, or the real sources. */
   readonly usageSources?: readonly import("./usage/usage-types").UsageSource[];
+  /** The process arguments the client is read from (default `process.argv`). */
+  readonly argv?: readonly string[];
+  /** Where a headless run prints (default the process's streams and exit code). */
+  readonly output?: RunOutput;
 }
 
 const DONE: Promise<void> = Promise.resolve();
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
 
 /**
  * Builds the plugin's hooks. Synchronous and cheap: OpenCode awaits every plugin's init in turn.
@@ -55,9 +66,11 @@ export function createHooks(
   const env = environment.env ?? process.env;
   const clock = environment.clock ?? Date.now;
   const { settings, warnings } = loadSettings(env, options, input.directory);
+  // Once dispose starts (OpenCode re-initializes plugins on a config update; `opencode run` closes),
+  // new events belong to the next instance; a recovery in flight still finishes (its continuation goes
+  // out, or the user is told), then this instance makes no call.
+  let closing = false;
   let disposed = false;
-  // After dispose (OpenCode re-initializes plugins on a config update), this instance makes no call:
-  // a recovery in flight stops at its next step, and the new instance handles what comes next.
   const port = refuseWhenDisposed(environment.port ?? opencodePort(input.client as SdkClientLike, settings.apiTimeoutMs), () => disposed);
   const warn = (message: string) => {
     port.log("warn", message).catch(() => undefined);
@@ -89,7 +102,10 @@ export function createHooks(
     note: noteFor("idle"),
     persistShadowedBy: () => modelShadow(input.directory, env),
   });
+  const host = hostProcessOf(environment.argv ?? process.argv);
+  const headless = host.kind === "run" ? new HeadlessRun(host, port, settings.runWaitMs, environment.output) : undefined;
   const deps: RecoveryDeps = {
+    ...(headless ? { headless } : {}),
     afterTurn: (sessionID, last) => pace.afterTurn(sessionID, last),
     port,
     classify: classifyError,
@@ -115,11 +131,11 @@ export function createHooks(
     },
   );
   const note = noteFor("chat.message");
-  decisions.write({ outcome: "started", event: "init", settings: { ...settings, fallbackOn: [...settings.fallbackOn] }, agentFolders: files.folders, warnings });
+  decisions.write({ outcome: "started", event: "init", client: host.kind, settings: { ...settings, fallbackOn: [...settings.fallbackOn] }, agentFolders: files.folders, warnings });
 
   return {
     event(input: { event: unknown }): Promise<void> {
-      if (disposed) return DONE;
+      if (closing) return DONE;
       try {
         const routed = routeEvent(input?.event);
         if (routed === undefined) return DONE;
@@ -131,7 +147,7 @@ export function createHooks(
       return DONE;
     },
     async "chat.message"(input, output) {
-      if (disposed) return;
+      if (closing) return;
       try {
         shared.refresh();
         await steerTurn(input.sessionID, output.message as never, output.parts, {
@@ -162,13 +178,26 @@ export function createHooks(
       }
     },
     async dispose() {
+      closing = true;
+      try {
+        // A recovery in flight finishes first (each of its calls is bounded by apiTimeoutMs).
+        await Promise.race([book.drain(), sleep(settings.apiTimeoutMs)]);
+        if (headless?.pending) await headless.finish();
+        // Lane health reaches the state file before the process may exit: the next run reads it.
+        await shared.settled();
+      } catch (error) {
+        warn(`internal error while closing: ${error instanceof Error ? error.message : String(error)}`);
+      }
       disposed = true;
       book.clear();
     },
   } as Hooks;
 }
 
-/** A port whose every call rejects once `isDisposed()` is true. */
+/**
+ * A port whose calls that act on a session (read, abort, prompt, config) reject once `isDisposed()` is
+ * true. Toasts and log lines still go out: a recovery cut short by the disposal tells the user so.
+ */
 function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): OpencodePort {
   const guard =
     <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
@@ -178,10 +207,12 @@ function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): Open
     messages: guard("reading messages", (id) => port.messages(id)),
     abort: guard("abort", (id) => port.abort(id)),
     promptAsync: guard("the continuation prompt", (id, body) => port.promptAsync(id, body)),
-    toast: guard("the toast", (t) => port.toast(t)),
+    toast: (t) => port.toast(t),
     configUpdate: guard("the config update", (p) => port.configUpdate(p)),
     tokenUse: guard("reading the session history", (since) => port.tokenUse(since)),
-    log: guard("the log line", (level, message, extra) => port.log(level, message, extra)),
+    log: (level, message, extra) => port.log(level, message, extra),
+    ...(port.transcript ? { transcript: guard("reading the transcript", (id: string) => port.transcript!(id)) } : {}),
+    ...(port.parentOf ? { parentOf: guard("reading the session", (id: string) => port.parentOf!(id)) } : {}),
     ...(port.updatePart ? { updatePart: guard("storing a part", (part: Parameters<NonNullable<OpencodePort["updatePart"]>>[0]) => port.updatePart!(part)) } : {}),
   };
 }

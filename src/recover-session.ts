@@ -4,8 +4,9 @@ import { laneKey } from "./lane-health";
 import type { RoutedEvent } from "./route-event";
 import { errorText, finishContinuation, settleContinuation } from "./continuation";
 import { describeError } from "./best-effort";
-import { lastOf, modelOf } from "./session-messages";
+import { lastOf, modelAnswered, modelOf } from "./session-messages";
 import { note, recover, type Outcome, type RecoveryDeps } from "./run-recovery";
+import type { SessionRecord } from "./session-state";
 
 export { OWN_ABORT_GRACE_MS, type Outcome, type RecoveryDeps } from "./run-recovery";
 
@@ -25,12 +26,15 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
         return "own-abort";
       }
       record.userAbortAt = receivedAt;
+      failContinuation(record, receivedAt, event.error);
       note(deps, "debug", { outcome: "user-abort", event: event.type, sessionID: event.sessionID }, "the user aborted the turn; no recovery");
       return "user-abort";
     }
     if (!mayFallBack(verdict)) {
       if (event.type === "error") {
         note(deps, "debug", { outcome: "not-eligible", event: event.type, sessionID: event.sessionID, verdict }, `${verdict.kind} error; left to OpenCode`);
+        const record = deps.book.find(event.sessionID);
+        if (record?.continuation) await deps.book.run(event.sessionID, async (rec) => failContinuation(rec, receivedAt, event.error));
       }
       return "not-eligible";
     }
@@ -38,12 +42,25 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
     let outcome: Outcome = "ignored";
     await deps.book.run(event.sessionID, async (record) => {
       outcome = await recover(record, event.sessionID, event.type, verdict, receivedAt, deps, undefined, retryAt);
+      if (event.type === "error" && outcome !== "recovered") failContinuation(record, receivedAt, event.error);
     });
     return outcome;
   } catch (error) {
     note(deps, "error", { outcome: "internal-error", event: event.type, sessionID: event.sessionID, error: describeError(error) }, `internal error while handling ${event.type}: ${describeError(error)}; the session is left as it is`);
     return "ignored";
   }
+}
+
+/** A continuation shows an assistant message within this long of being accepted, or it was refused. */
+export const CONTINUATION_START_GRACE_MS = 1500;
+
+/**
+ * An error of the session after the plugin's continuation went out is the continuation's failure: a
+ * parent waiting on it is released at once with that error as its task result.
+ */
+function failContinuation(record: SessionRecord, receivedAt: number, error: unknown): void {
+  if (!record.continuation || record.continuedAt === 0 || receivedAt < record.continuedAt) return;
+  finishContinuation(record, { status: "failed", error: errorText(error) });
 }
 
 /**
@@ -69,11 +86,32 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     }
     const failed = lastOf(messages, "assistant");
     settleContinuation(rec, failed);
+    const pending = rec.continuation;
+    if (pending && rec.continuedAt > 0 && receivedAt >= rec.continuedAt && !(failed && failed.id > pending.afterID)) {
+      // No message of the continuation yet. Just after it went out this may be a late idle of the aborted
+      // turn: look again shortly. Later, the continuation's turn ended before any answer (OpenCode refused it).
+      if (deps.clock() - rec.continuedAt < CONTINUATION_START_GRACE_MS) {
+        if (!rec.idleRecheck) {
+          rec.idleRecheck = true;
+          const timer = setTimeout(() => {
+            rec.idleRecheck = false;
+            void checkIdle(sessionID, deps.clock(), deps);
+          }, CONTINUATION_START_GRACE_MS);
+          (timer as { unref?: () => void }).unref?.();
+        }
+        return;
+      }
+      finishContinuation(rec, { status: "failed", error: "OpenCode ended the continuation before any answer (see its log)" });
+      note(deps, "warn", { outcome: "continuation-ended", event: "idle", sessionID }, `session ${sessionID}: the continuation ended without an answer; the session keeps your message, send it again or pick another model`);
+      return;
+    }
     if (failed && (failed.error === undefined || failed.error === null)) {
-      if (failed.time?.completed) answered = failed;
+      // Only a turn the model answered counts: a message aborted by the plugin or the user is completed with no error too.
+      if (!modelAnswered(failed)) return;
+      answered = failed;
       // A lane that answered is serving again, whatever its cooldown said.
       const served = modelOf(failed);
-      if (served && failed.time?.completed && deps.shared.health.clear(served, receivedAt)) {
+      if (served && deps.shared.health.clear(served, receivedAt)) {
         void deps.shared.persist();
         note(deps, "info", { outcome: "lane-served", event: "idle", sessionID, lane: laneKey(served) }, `${laneKey(served)} answered in session ${sessionID}: it is no longer avoided`);
         outcome = "lane-served";

@@ -12,6 +12,7 @@ import { finishContinuation } from "./continuation";
 import { quietly, describeError } from "./best-effort";
 import { lastOf, modelOf, newestID } from "./session-messages";
 import type { Settings } from "./settings";
+import type { HeadlessRun } from "./headless-run";
 import type { ClassifyOptions, Verdict } from "./verdict";
 
 /*
@@ -38,6 +39,8 @@ export interface RecoveryDeps {
   readonly book: SessionBook;
   readonly decisions: DecisionLog;
   readonly clock: () => number;
+  /** Set when the plugin runs inside `opencode run`: the run's own session continues when the run closes. */
+  readonly headless?: HeadlessRun;
 }
 
 /** The outcome of one handled event, for tests and the debug log. */
@@ -141,6 +144,7 @@ export async function recover(
   }
 
   const plan = planRecovery({ target, verdict, switchAgent: settings.switchAgent, ...(failedModel ? { failedModel } : {}) });
+  const deferred = deps.headless !== undefined && (await deps.headless.owns(sessionID));
   record.recoveries += 1;
   const decidedAt = deps.clock();
 
@@ -148,7 +152,8 @@ export async function recover(
   record.ownAbortUntil = Number.POSITIVE_INFINITY;
   // The continuation exists from now on: a parent whose task the abort cancels waits for it.
   const previous = record.continuation;
-  record.continuation = pendingContinuation(newestID(messages));
+  const afterID = newestID(messages);
+  record.continuation = pendingContinuation(afterID);
   record.lastContinuation = undefined;
   previous?.settle({ status: "superseded" });
   let abortError: string | undefined;
@@ -165,42 +170,57 @@ export async function recover(
     finishContinuation(record, { status: "failed", error: "the user aborted" });
     return "aborted-by-user";
   }
-  try {
-    await port.promptAsync(sessionID, plan.body);
-  } catch (error) {
-    const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describeError(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
-    note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describeError(error) }, message);
-    finishContinuation(record, { status: "failed", error: describeError(error) });
-    await quietly(() => port.toast({ title: "Session fallback failed", message, variant: "error", duration: 10000 }));
-    return "prompt-failed";
-  }
-  const promptedAt = deps.clock();
-  record.continuedAt = promptedAt;
-  record.lane = { primary: record.lane?.primary ?? failedModel ?? target.model, target, since: promptedAt };
-  note(
-    deps,
-    "info",
-    {
-      ...base,
-      outcome: "recovered",
-      agent,
-      target: target.agent,
-      from: modelText(failedModel),
-      to: modelText(target.model),
-      runAs: plan.body.agent,
-      ...(target.skipped.length > 0 ? { skipped: target.skipped } : {}),
-      recoveries: record.recoveries,
-      ...(abortError ? { abortError } : {}),
-      timings: { decideMs: decidedAt - receivedAt, abortMs: abortedAt - decidedAt, promptMs: promptedAt - abortedAt, totalMs: promptedAt - receivedAt },
+  const send = async (): Promise<Outcome> => {
+    try {
+      await port.promptAsync(sessionID, plan.body);
+    } catch (error) {
+      const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describeError(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
+      // Nothing was continued: the attempt does not count against the budget.
+      record.recoveries -= 1;
+      note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describeError(error) }, message);
+      finishContinuation(record, { status: "failed", error: describeError(error) });
+      await quietly(() => port.toast({ title: "Session fallback failed", message: redactSecrets(message), variant: "error", duration: 10000 }));
+      return "prompt-failed";
+    }
+    const promptedAt = deps.clock();
+    record.continuedAt = promptedAt;
+    record.lane = { primary: record.lane?.primary ?? failedModel ?? target.model, target, since: promptedAt };
+    note(
+      deps,
+      "info",
+      {
+        ...base,
+        outcome: "recovered",
+        agent,
+        target: target.agent,
+        from: modelText(failedModel),
+        to: modelText(target.model),
+        runAs: plan.body.agent,
+        ...(target.skipped.length > 0 ? { skipped: target.skipped } : {}),
+        recoveries: record.recoveries,
+        ...(abortError ? { abortError } : {}),
+        ...(deferred ? { deferredToRunEnd: true } : {}),
+        timings: { decideMs: decidedAt - receivedAt, abortMs: abortedAt - decidedAt, promptMs: promptedAt - abortedAt, totalMs: promptedAt - receivedAt },
+      },
+      `session ${sessionID}: ${plan.summary}${abortError ? `; the abort failed (${abortError})` : ""}`,
+    );
+    await quietly(() => port.toast(plan.toast));
+    return "recovered";
+  };
+  if (!deferred) return send();
+  // `opencode run` ends its loop at the abort's idle and disposes the instance: the continuation is sent
+  // from the plugin's dispose, which OpenCode awaits (see headless-run.ts).
+  deps.headless!.defer({
+    sessionID,
+    notice: plan.toast.message,
+    send: async () => {
+      const outcome = await send();
+      return outcome === "recovered" ? { ok: true, afterID } : { ok: false, error: `${outcome} (see OpenCode's log)` };
     },
-    `session ${sessionID}: ${plan.summary}${abortError ? `; the abort failed (${abortError})` : ""}`,
-  );
-  await quietly(() => port.toast(plan.toast));
+  });
+  note(deps, "info", { ...base, outcome: "deferred", agent, target: target.agent, to: modelText(target.model) }, `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}); the headless run ended its wait at the abort, so the continuation on ${modelText(target.model)} is sent when the run closes`);
   return "recovered";
 }
-
-
-
 
 /** Writes a decision to the debug log and, above debug level, to OpenCode's log. Never throws. */
 export function note(deps: RecoveryDeps, level: LogLevel, record: { outcome: string; event: string; [key: string]: unknown }, message: string): void {

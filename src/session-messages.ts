@@ -34,3 +34,22 @@ export function newestID(messages: readonly MessageInfo[]): string {
   for (const m of messages) if (m.id > newest) newest = m.id;
   return newest;
 }
+
+/**
+ * Whether a stored assistant message shows that its model answered: completed, no error, and a finish
+ * reason, output tokens, or a text or tool part. Completed-and-no-error alone is not evidence: OpenCode
+ * 1.18.33 stores a turn aborted during its retry wait (by the plugin, or by the user's ESC) as completed
+ * with no error, no finish, zero tokens and only a patch part. The one rule for every place that judges
+ * a turn (the idle watchdog, the pace router, a continuation a parent waits on).
+ *
+ * @example
+ * modelAnswered({ id: "m", role: "assistant", time: { completed: 1 } }); // false: nothing was produced
+ * modelAnswered({ id: "m", role: "assistant", time: { completed: 1 }, finish: "stop" }); // true
+ */
+export function modelAnswered(message: MessageInfo | undefined): boolean {
+  if (!message || message.role !== "assistant" || !message.time?.completed) return false;
+  if (message.error !== undefined && message.error !== null) return false;
+  const finished = typeof message.finish === "string" && message.finish !== "" && message.finish !== "error";
+  const output = typeof message.tokens?.output === "number" && message.tokens.output > 0;
+  return finished || output || message.hasOutput === true;
+}

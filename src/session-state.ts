@@ -54,6 +54,8 @@ export interface SessionRecord {
   userAbortAt: number;
   /** An idle check is queued and has not started: a second one would read the same state. */
   idleCheckQueued: boolean;
+  /** A second look at a continuation that showed no message yet is scheduled. */
+  idleRecheck: boolean;
   /** The plugin's latest continuation of this session, while its turn runs (a parent's task waits on it). */
   continuation: Continuation | undefined;
   /** How the last continuation ended, for a parent that looks after the child has finished. */
@@ -94,7 +96,7 @@ export class SessionBook {
       // Re-insert so the map's order is least recently used first.
       this.records.delete(sessionID);
     } else {
-      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, continuation: undefined, lastContinuation: undefined, lane: undefined, continuedAt: 0, lastPacedMessageID: undefined, paceManualTurnsLeft: 0, lastPaceSwitchAt: 0, touchedAt: 0 };
+      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, idleRecheck: false, continuation: undefined, lastContinuation: undefined, lane: undefined, continuedAt: 0, lastPacedMessageID: undefined, paceManualTurnsLeft: 0, lastPaceSwitchAt: 0, touchedAt: 0 };
       if (this.records.size >= this.maxSessions) this.evictOne();
     }
     record.touchedAt = this.clock();
@@ -127,6 +129,11 @@ export class SessionBook {
     const next = record.queue.then(() => work(record)).catch(() => undefined);
     record.queue = next;
     return next;
+  }
+
+  /** Resolves once every piece of work queued so far, of every session, has ended. */
+  drain(): Promise<void> {
+    return Promise.all([...this.records.values()].map((record) => record.queue)).then(() => undefined);
   }
 
   /** Forgets everything (plugin disposal). */

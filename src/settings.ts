@@ -20,6 +20,11 @@ export interface Settings {
   readonly maxWaitMs: number;
   /** Time limit for each OpenCode API call the plugin makes. */
   readonly apiTimeoutMs: number;
+  /**
+   * In `opencode run` (headless), how long the run waits for the continuation's answer after OpenCode
+   * ended its own wait (see headless-run.ts); past it the run ends non-zero, saying so.
+   */
+  readonly runWaitMs: number;
   /** How long a lane that failed without announcing a reset is avoided. */
   readonly cooldownMs: number;
   /** Absolute path of the lane state file, shared by every OpenCode process of the user. */
@@ -142,6 +147,13 @@ const SPECS = {
   anthropicUsageUrl: { env: "OPENCODE_SESSION_FALLBACK_ANTHROPIC_USAGE_URL", option: "anthropicUsageUrl", schema: httpUrl, fallback: "https://api.anthropic.com", expected: "an http(s) URL" },
   codexUsageUrl: { env: "OPENCODE_SESSION_FALLBACK_CODEX_USAGE_URL", option: "codexUsageUrl", schema: httpUrl, fallback: "https://chatgpt.com", expected: "an http(s) URL" },
   copilotUsageUrl: { env: "OPENCODE_SESSION_FALLBACK_COPILOT_USAGE_URL", option: "copilotUsageUrl", schema: httpUrl, fallback: "https://api.github.com", expected: "an http(s) URL" },
+  runWaitMs: {
+    env: "OPENCODE_SESSION_FALLBACK_RUN_WAIT_MS",
+    option: "runWaitMs",
+    schema: integerText(1000, 24 * 3600 * 1000),
+    fallback: 30 * 60 * 1000,
+    expected: "a number of milliseconds from 1000 to 24 hours",
+  },
   apiTimeoutMs: {
     env: "OPENCODE_SESSION_FALLBACK_API_TIMEOUT_MS",
     option: "apiTimeoutMs",
@@ -226,6 +238,7 @@ export function loadSettings(
     fallbackOn: new Set(read<VerdictKind[]>("on")),
     maxWaitMs: read<number>("maxWaitMs"),
     apiTimeoutMs: read<number>("apiTimeoutMs"),
+    runWaitMs: read<number>("runWaitMs"),
     cooldownMs: read<number>("cooldownMs"),
     stateFile: stateFilePath(read<string>("stateFile"), directory, env),
     pools: poolMap(read<Record<string, string[]>>("pools")),

@@ -49,6 +49,11 @@ export class SharedHealth {
     return this.writing;
   }
 
+  /** Resolves once every write asked for so far has ended (the process may exit after it). */
+  settled(): Promise<void> {
+    return this.writing;
+  }
+
   private mtime(): number {
     try {
       return statSync(this.store.file).mtimeMs;

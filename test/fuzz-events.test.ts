@@ -228,6 +228,7 @@ describe("fuzzing the event hook", () => {
 
   /** Sends `runs` bursts of `size` random events, settling after each burst, and records what happened. */
   async function fuzz(runs: number, size: number, runSeed: number): Promise<Findings> {
+    const everTouched = new Set<string>();
     const found: Findings = { events: 0, failureEvents: 0, syncThrows: [], notPromise: 0, strayCalls: [], calls: {}, sessionsSeen: new Set(), promptsPerSession: new Map() };
     await fc.assert(
       fc.asyncProperty(fc.array(anyEvent, { minLength: size, maxLength: size }), async (events) => {
@@ -252,11 +253,15 @@ describe("fuzzing the event hook", () => {
           if (!(returned instanceof Promise)) found.notPromise += 1;
         }
         await h.settle();
+        for (const session of touched) everTouched.add(session);
         for (const call of fake.calls) {
           found.calls[call.call] = (found.calls[call.call] ?? 0) + 1;
           if ("sessionID" in call) {
             found.sessionsSeen.add(call.sessionID);
-            if (!touched.has(call.sessionID) && found.strayCalls.length < 10) found.strayCalls.push(`${call.call}(${JSON.stringify(call.sessionID).slice(0, 60)}) with no session event naming it in the burst`);
+            // A continuation that showed no message yet is looked at again 1.5 s later (a read, never an action),
+            // so a read may follow an idle of an earlier burst; every other call answers an event of this burst.
+            const named = touched.has(call.sessionID) || (call.call === "messages" && everTouched.has(call.sessionID));
+            if (!named && found.strayCalls.length < 10) found.strayCalls.push(`${call.call}(${JSON.stringify(call.sessionID).slice(0, 60)}) with no session event naming it`);
             if (call.call === "promptAsync") found.promptsPerSession.set(call.sessionID, (found.promptsPerSession.get(call.sessionID) ?? 0) + 1);
           } else if (touched.size === 0 && found.strayCalls.length < 10) {
             found.strayCalls.push(`${call.call} in a burst without any session event: ${JSON.stringify(call).slice(0, 200)}`);

@@ -45,15 +45,60 @@ export class FakeOpencode implements OpencodePort {
     if (this.failures.messages) return this.failures.messages();
     return this.sessions.get(sessionID) ?? [];
   }
+  /**
+   * Like OpenCode 1.18.33: the running turn's assistant message is stored as completed with NO error, no
+   * `finish`, zero tokens and only a patch part (pinned against the real server by
+   * test/e2e/host-shapes.test.ts). A message that already ended is left as it is.
+   */
   async abort(sessionID: string): Promise<boolean> {
     this.calls.push({ call: "abort", sessionID });
     if (this.failures.abort) return this.failures.abort();
+    const messages = this.sessions.get(sessionID);
+    const last = messages?.[messages.length - 1];
+    if (messages && last?.role === "assistant" && !last.time?.completed && (last.error === undefined || last.error === null)) {
+      messages[messages.length - 1] = abortedShape(last, this.clock());
+    }
     this.onAbort(sessionID);
     return true;
   }
+  /** Like OpenCode: the prompt is stored as the session's newest user message (its answer comes later, if a test adds it). */
   async promptAsync(sessionID: string, body: PromptBody): Promise<void> {
     this.calls.push({ call: "promptAsync", sessionID, body });
     if (this.failures.promptAsync) return this.failures.promptAsync();
+    const messages = this.sessions.get(sessionID);
+    messages?.push({ id: this.nextID(), role: "user", agent: body.agent, model: body.model });
+  }
+  /** Adds the model's answer to the session's newest user message, as OpenCode stores a finished turn. */
+  answer(sessionID: string, model: string, text = "answer"): MessageInfo {
+    const [providerID, modelID] = model.split("/") as [string, string];
+    const messages = this.sessions.get(sessionID) ?? [];
+    const user = [...messages].reverse().find((m) => m.role === "user");
+    const now = this.clock();
+    const message: MessageInfo = {
+      id: this.nextID(),
+      role: "assistant",
+      mode: user?.agent,
+      agent: user?.agent,
+      providerID,
+      modelID,
+      ...(user ? { parentID: user.id } : {}),
+      time: { created: now, completed: now },
+      finish: "stop",
+      tokens: { output: 3 },
+      lastText: text,
+      hasOutput: true,
+    };
+    messages.push(message);
+    this.sessions.set(sessionID, messages);
+    return message;
+  }
+  /** The clock stamped on stored messages. */
+  clock: () => number = Date.now;
+  private sequence = 0;
+  /** Message IDs that sort after every scripted one (OpenCode's IDs ascend with time). */
+  private nextID(): string {
+    this.sequence += 1;
+    return `msg_~${String(this.sequence).padStart(6, "0")}`;
   }
   async toast(toast: Toast): Promise<void> {
     this.calls.push({ call: "toast", toast });
@@ -70,6 +115,12 @@ export class FakeOpencode implements OpencodePort {
     this.calls.push({ call: "log", level, message });
     if (this.failures.log) return this.failures.log();
   }
+}
+
+/** OpenCode 1.18.33's stored shape of an assistant message aborted during its retry wait. */
+export function abortedShape(message: MessageInfo, now: number): MessageInfo {
+  const { error: _error, finish: _finish, lastText: _text, ...rest } = message;
+  return { ...rest, time: { ...message.time, completed: now }, tokens: { output: 0 }, hasOutput: false };
 }
 
 /** A temp project with `.opencode/agent/*.md` files and an empty home. */

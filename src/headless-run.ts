@@ -1,0 +1,236 @@
+import type { MessageInfo, OpencodePort } from "./opencode-port";
+import { describeError } from "./best-effort";
+import { errorText } from "./continuation";
+import { redactSecrets } from "./redact";
+
+/*
+ * `opencode run` (headless, in-process) and the continuation.
+ *
+ * OpenCode 1.18.33's `run` subscribes to the event stream, sends its prompt and ends its event loop at
+ * the FIRST `session.status` idle of its session; then it disposes the instance and exits. The plugin's
+ * abort of the failed turn produces that idle, and nothing lets a continuation slip in before it: the
+ * session runner publishes idle when the cancelled run's interruption completes, unless a new run
+ * started on the same runner during that interruption — a window the plugin cannot see or hold (a
+ * prompt sent with the abort, or released from the prompt's own `chat.message` hook, landed after it in
+ * every trial here). But the instance's dispose awaits every plugin's `dispose` hook, and OpenCode still
+ * serves a prompt sent from there. So in a headless run the plugin aborts the failed turn (the run ends
+ * its own loop), and in `dispose` sends the continuation, follows it and prints what the run would have
+ * printed: the answer on stdout, exit code 0; or the failure on stderr, exit code 1.
+ */
+
+/** The client process the plugin runs in, as far as the plugin's behaviour depends on it. */
+export interface HostProcess {
+  /** `run`: `opencode run` without `--attach` (the server is in this process); `other`: TUI, serve, … */
+  readonly kind: "run" | "other";
+  /** `--format json`: the run prints one JSON event a line. */
+  readonly format: "default" | "json";
+  /** `--thinking`: the run prints reasoning too. */
+  readonly thinking: boolean;
+}
+
+/** Global options of the `opencode` CLI that take a value (the value is not the subcommand). */
+const VALUE_OPTIONS = new Set(["--log-level", "--port", "--hostname", "--cwd"]);
+
+/**
+ * Reads the client from the process arguments (`bun /$bunfs/root/src/index.js run …` in the compiled
+ * binary). Total: anything unexpected is `other`.
+ *
+ * @example
+ * hostProcessOf(["bun", "/$bunfs/root/src/index.js", "run", "--format", "json", "hi"]).format; // "json"
+ */
+export function hostProcessOf(argv: readonly unknown[]): HostProcess {
+  const args = argv.slice(2).filter((a): a is string => typeof a === "string");
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg.startsWith("-")) {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    command = arg;
+    break;
+  }
+  const attach = args.some((a) => a === "--attach" || a.startsWith("--attach="));
+  const formatAt = args.indexOf("--format");
+  const format = args.includes("--format=json") || (formatAt >= 0 && args[formatAt + 1] === "json") ? "json" : "default";
+  return { kind: command === "run" && !attach ? "run" : "other", format, thinking: args.includes("--thinking") };
+}
+
+/** Where a headless run writes; tests pass plain objects. */
+export interface RunOutput {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  setExitCode(code: number): void;
+}
+
+/** The process's own streams and exit code. */
+export const processOutput: RunOutput = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** What a recovery leaves for the end of the run. */
+export interface DeferredContinuation {
+  readonly sessionID: string;
+  /** One line for the user: what failed and where the session continues. */
+  readonly notice: string;
+  /** Sends the continuation (the recovery's last step); the newest message ID before it, or why it failed. */
+  readonly send: () => Promise<{ readonly ok: true; readonly afterID: string } | { readonly ok: false; readonly error: string }>;
+}
+
+/** If the run has not ended this long after the abort, the continuation is sent at once (the run is still listening). */
+export const DEFER_GRACE_MS = 5000;
+
+/** How often the transcript is read while following a continuation. */
+const POLL_MS = 150;
+
+/**
+ * The continuations a headless run owes its user, finished in `dispose`. Everything here writes to the
+ * user's terminal only what `opencode run` itself would have: text, and in JSON mode its event lines.
+ */
+export class HeadlessRun {
+  private readonly deferred = new Map<string, { item: DeferredContinuation; timer: ReturnType<typeof setTimeout> | undefined }>();
+
+  constructor(
+    readonly host: HostProcess,
+    private readonly port: OpencodePort,
+    private readonly waitMs: number,
+    private readonly out: RunOutput = processOutput,
+    private readonly clock: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  /** Whether a recovery of this session must leave its continuation to the end of the run: the run's own session. */
+  async owns(sessionID: string): Promise<boolean> {
+    if (this.host.kind !== "run") return false;
+    try {
+      return (await this.port.parentOf?.(sessionID)) === undefined;
+    } catch {
+      // Unknown: treat it as the run's session (a sub-agent's session would then continue at the run's end).
+      return true;
+    }
+  }
+
+  /** Keeps `item` for the end of the run; sends it after {@link DEFER_GRACE_MS} if the run goes on listening. */
+  defer(item: DeferredContinuation): void {
+    this.deferred.get(item.sessionID)?.timer && clearTimeout(this.deferred.get(item.sessionID)!.timer);
+    const timer = setTimeout(() => {
+      const entry = this.deferred.get(item.sessionID);
+      if (entry?.item !== item) return;
+      this.deferred.delete(item.sessionID);
+      void item.send().catch(() => undefined);
+    }, DEFER_GRACE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    this.deferred.set(item.sessionID, { item, timer });
+  }
+
+  /** Whether anything is owed. */
+  get pending(): boolean {
+    return this.deferred.size > 0;
+  }
+
+  /** Sends every deferred continuation, follows it and prints it. Never rejects. */
+  async finish(): Promise<void> {
+    const items = [...this.deferred.values()];
+    this.deferred.clear();
+    for (const { item, timer } of items) {
+      if (timer) clearTimeout(timer);
+      try {
+        await this.finishOne(item);
+      } catch (error) {
+        this.fail(item.sessionID, `internal error while finishing the continuation: ${describeError(error)}`);
+      }
+    }
+  }
+
+  private async finishOne(item: DeferredContinuation): Promise<void> {
+    this.out.stderr.write(`opencode-session-fallback: ${redactSecrets(item.notice)}\n`);
+    const sent = await item.send();
+    if (!sent.ok) return this.fail(item.sessionID, `the continuation could not be sent: ${sent.error}`);
+    const deadline = this.clock() + this.waitMs;
+    const printed = new Set<string>();
+    let header = false;
+    for (;;) {
+      let entries: ReadonlyArray<{ readonly info: MessageInfo; readonly parts: readonly unknown[] }>;
+      try {
+        entries = (await this.port.transcript?.(item.sessionID)) ?? [];
+      } catch (error) {
+        entries = [];
+        if (this.clock() > deadline) return this.fail(item.sessionID, `the session could not be read: ${describeError(error)}`);
+      }
+      const answers = entries.filter((e) => e.info.role === "assistant" && e.info.id > sent.afterID);
+      for (const entry of answers) {
+        if (!header && this.host.format === "default") {
+          header = true;
+          this.out.stderr.write(`\n> ${entry.info.agent ?? entry.info.mode ?? "agent"} · ${entry.info.modelID ?? "model"}\n\n`);
+        }
+        for (const part of entry.parts) this.print(item.sessionID, part, printed);
+      }
+      const last = answers[answers.length - 1]?.info;
+      if (last?.time?.completed) {
+        if (last.error !== undefined && last.error !== null) return this.fail(item.sessionID, errorText(last.error), last.error);
+        // OpenCode's own loop ends at a finish other than tool-calls/unknown.
+        if (typeof last.finish === "string" && last.finish !== "tool-calls" && last.finish !== "unknown") {
+          this.out.setExitCode(0);
+          return;
+        }
+        if (last.finish === undefined) return this.fail(item.sessionID, "the continuation was aborted before the model answered");
+      }
+      if (this.clock() > deadline) {
+        return this.fail(item.sessionID, `no answer within ${Math.round(this.waitMs / 1000)} s (OPENCODE_SESSION_FALLBACK_RUN_WAIT_MS); the session keeps it: opencode run --session ${item.sessionID}`);
+      }
+      await this.sleep(POLL_MS);
+    }
+  }
+
+  /** Prints one finished part as `opencode run` does (text on stdout; JSON mode: its event lines). */
+  private print(sessionID: string, raw: unknown, printed: Set<string>): void {
+    const part = raw as { id?: unknown; type?: unknown; text?: unknown; time?: { end?: unknown }; state?: { status?: unknown; title?: unknown }; tool?: unknown } | null;
+    if (!part || typeof part.id !== "string" || printed.has(part.id)) return;
+    const json = (type: string) => this.out.stdout.write(`${JSON.stringify({ type, timestamp: this.clock(), sessionID, part })}\n`);
+    switch (part.type) {
+      case "text":
+      case "reasoning": {
+        if (!part.time?.end || typeof part.text !== "string") return;
+        printed.add(part.id);
+        if (part.type === "reasoning" && !this.host.thinking) return;
+        if (this.host.format === "json") return void json(part.type);
+        const text = part.text.trim();
+        if (!text) return;
+        const shown = part.type === "reasoning" ? `Thinking: ${text}` : text;
+        this.out.stdout.write(this.out.stdout.isTTY ? `\n${shown}\n\n` : `${shown}\n`);
+        return;
+      }
+      case "tool": {
+        const status = part.state?.status;
+        if (status !== "completed" && status !== "error") return;
+        printed.add(part.id);
+        if (this.host.format === "json") return void json("tool_use");
+        const title = typeof part.state?.title === "string" ? ` ${part.state.title}` : "";
+        this.out.stderr.write(`${status === "error" ? "✗" : "⚙"} ${String(part.tool)}${title}\n`);
+        return;
+      }
+      case "step-start":
+      case "step-finish":
+        printed.add(part.id);
+        if (this.host.format === "json") json(part.type === "step-start" ? "step_start" : "step_finish");
+        return;
+      default:
+        return;
+    }
+  }
+
+  private fail(sessionID: string, message: string, error?: unknown): void {
+    const text = redactSecrets(message);
+    if (this.host.format === "json") {
+      const shown = error ?? { name: "SessionFallbackError", data: { message: text } };
+      this.out.stdout.write(`${JSON.stringify({ type: "error", timestamp: this.clock(), sessionID, error: shown })}\n`);
+    }
+    this.out.stderr.write(`Error: ${text}\n`);
+    this.out.setExitCode(1);
+  }
+}
