@@ -39,7 +39,7 @@ const VALUE_OPTIONS = new Set(["--log-level", "--port", "--hostname", "--cwd"]);
  * hostProcessOf(["bun", "/$bunfs/root/src/index.js", "run", "--format", "json", "hi"]).format; // "json"
  */
 export function hostProcessOf(argv: readonly unknown[]): HostProcess {
-  const args = argv.slice(2).filter((a): a is string => typeof a === "string");
+  const args = Array.isArray(argv) ? argv.slice(2).filter((a): a is string => typeof a === "string") : [];
   let command: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -227,7 +227,9 @@ export class HeadlessRun {
   private fail(sessionID: string, message: string, error?: unknown): void {
     const text = redactSecrets(message);
     if (this.host.format === "json") {
-      const shown = error ?? { name: "SessionFallbackError", data: { message: text } };
+      // Only the redacted text leaves: a provider error's body may carry a key.
+      const name = typeof (error as { name?: unknown } | undefined)?.name === "string" ? (error as { name: string }).name : "SessionFallbackError";
+      const shown = { name, data: { message: text } };
       this.out.stdout.write(`${JSON.stringify({ type: "error", timestamp: this.clock(), sessionID, error: shown })}\n`);
     }
     this.out.stderr.write(`Error: ${text}\n`);
