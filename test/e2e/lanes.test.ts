@@ -106,7 +106,7 @@ describe("cooldowns and restarts (own servers)", () => {
     // The lane was marked cooling when the 402 arrived, just before the fallback request.
     const markedAt = forSession(id, "lane-c")[0]!.at;
     expect((await turn(id, "TWO", { agent: "brief", model: "mock/lane-c" })).info.modelID).toBe("lane-b");
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, markedAt + 2800 - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, markedAt + 3500 - Date.now())));
     const back = await turn(id, "THREE", { agent: "brief", model: "mock/lane-c" });
     expect(back.info.modelID).toBe("lane-c");
     expect(textOf(back)).toContain("PRIMARY-IS-BACK");

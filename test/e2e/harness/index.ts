@@ -2,3 +2,4 @@
 export * from "./mock-provider.js";
 export * from "./opencode-server.js";
 export * from "./clients.js";
+export * from "./tui.js";
