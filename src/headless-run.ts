@@ -2,6 +2,7 @@ import type { MessageInfo, OpencodePort } from "./opencode-port";
 import { describeError } from "./best-effort";
 import { errorText } from "./continuation";
 import { redactSecrets } from "./redact";
+import { modelAnswered } from "./session-messages";
 
 /*
  * `opencode run` (headless, in-process) and the continuation.
@@ -26,6 +27,8 @@ export interface HostProcess {
   readonly format: "default" | "json";
   /** `--thinking`: the run prints reasoning too. */
   readonly thinking: boolean;
+  /** `--dangerously-skip-permissions`: the run allows what the agent asks instead of rejecting it. */
+  readonly skipPermissions: boolean;
 }
 
 /** Global options of the `opencode` CLI that take a value (the value is not the subcommand). */
@@ -54,7 +57,12 @@ export function hostProcessOf(argv: readonly unknown[]): HostProcess {
   const attach = args.some((a) => a === "--attach" || a.startsWith("--attach="));
   const formatAt = args.indexOf("--format");
   const format = args.includes("--format=json") || (formatAt >= 0 && args[formatAt + 1] === "json") ? "json" : "default";
-  return { kind: command === "run" && !attach ? "run" : "other", format, thinking: args.includes("--thinking") };
+  return {
+    kind: command === "run" && !attach ? "run" : "other",
+    format,
+    thinking: args.includes("--thinking"),
+    skipPermissions: args.includes("--dangerously-skip-permissions"),
+  };
 }
 
 /** Where a headless run writes; tests pass plain objects. */
@@ -94,6 +102,7 @@ const POLL_MS = 150;
  */
 export class HeadlessRun {
   private readonly deferred = new Map<string, { item: DeferredContinuation; timer: ReturnType<typeof setTimeout> | undefined }>();
+  private readonly answered = new Set<string>();
 
   constructor(
     readonly host: HostProcess,
@@ -154,6 +163,7 @@ export class HeadlessRun {
     const deadline = this.clock() + this.waitMs;
     const printed = new Set<string>();
     let header = false;
+    let idleReads = 0;
     for (;;) {
       let entries: ReadonlyArray<{ readonly info: MessageInfo; readonly parts: readonly unknown[] }>;
       try {
@@ -170,6 +180,7 @@ export class HeadlessRun {
         }
         for (const part of entry.parts) this.print(item.sessionID, part, printed);
       }
+      await this.answerPermissions(item.sessionID);
       const last = answers[answers.length - 1]?.info;
       if (last?.time?.completed) {
         if (last.error !== undefined && last.error !== null) return this.fail(item.sessionID, errorText(last.error), last.error);
@@ -179,11 +190,40 @@ export class HeadlessRun {
           return;
         }
         if (last.finish === undefined) return this.fail(item.sessionID, "the continuation was aborted before the model answered");
+        // A turn OpenCode's loop left (a permission rejected, a step limit) ends when the session is idle.
+        if (this.port.isBusy && !(await this.port.isBusy(item.sessionID).catch(() => true))) {
+          idleReads += 1;
+          if (idleReads >= 2) {
+            if (modelAnswered(last)) return void this.out.setExitCode(0);
+            return this.fail(item.sessionID, "the continuation ended without an answer");
+          }
+        } else idleReads = 0;
       }
       if (this.clock() > deadline) {
         return this.fail(item.sessionID, `no answer within ${Math.round(this.waitMs / 1000)} s (OPENCODE_SESSION_FALLBACK_RUN_WAIT_MS); the session keeps it: opencode run --session ${item.sessionID}`);
       }
       await this.sleep(POLL_MS);
+    }
+  }
+
+  /**
+   * `opencode run` answers the agent's permission requests itself (rejects them, or allows them once with
+   * --dangerously-skip-permissions); its loop has ended, so the plugin does it for the continuation.
+   */
+  private async answerPermissions(sessionID: string): Promise<void> {
+    if (!this.port.pendingPermissions || !this.port.replyPermission) return;
+    let pending: Awaited<ReturnType<NonNullable<OpencodePort["pendingPermissions"]>>>;
+    try {
+      pending = await this.port.pendingPermissions(sessionID);
+    } catch {
+      return;
+    }
+    for (const request of pending) {
+      if (this.answered.has(request.id)) continue;
+      this.answered.add(request.id);
+      const reply = this.host.skipPermissions ? "once" : "reject";
+      if (reply === "reject") this.out.stderr.write(`! permission requested: ${request.permission} (${request.patterns.join(", ")}); auto-rejecting\n`);
+      await this.port.replyPermission(request.id, reply).catch(() => undefined);
     }
   }
 

@@ -54,6 +54,12 @@ export interface OpencodePort {
   transcript?(sessionID: string): Promise<ReadonlyArray<{ readonly info: MessageInfo; readonly parts: readonly unknown[] }>>;
   /** The session's parent, when it is a sub-agent's session. Optional: only the headless run path asks. */
   parentOf?(sessionID: string): Promise<string | undefined>;
+  /** Whether the session's runner is working (`GET /session/status`). Optional: headless run only. */
+  isBusy?(sessionID: string): Promise<boolean>;
+  /** Permission requests of a session waiting for an answer (`GET /permission`). Optional: headless run only. */
+  pendingPermissions?(sessionID: string): Promise<ReadonlyArray<{ readonly id: string; readonly permission: string; readonly patterns: readonly string[] }>>;
+  /** Answers a permission request (`POST /permission/{requestID}/reply`), as `opencode run` does. */
+  replyPermission?(requestID: string, reply: "once" | "reject"): Promise<void>;
   /** Aborts the running turn; resolves once the session's runner is idle. */
   abort(sessionID: string): Promise<boolean>;
   /** Queues a prompt; resolves when OpenCode accepted it (the turn itself runs on). */
@@ -90,6 +96,7 @@ export interface SdkClientLike {
   session: {
     list?(options?: unknown): Promise<unknown>;
     get?(options: { path: { id: string } }): Promise<unknown>;
+    status?(options?: unknown): Promise<unknown>;
     messages(options: { path: { id: string }; query?: { limit?: number } }): Promise<unknown>;
     abort(options: { path: { id: string } }): Promise<unknown>;
     promptAsync(options: { path: { id: string }; body: unknown }): Promise<unknown>;
@@ -97,7 +104,11 @@ export interface SdkClientLike {
   tui: { showToast(options: { body: unknown }): Promise<unknown> };
   app: { log(options: { body: unknown }): Promise<unknown> };
   /** The SDK's underlying HTTP client (hey-api), used for the routes the v1 SDK has no method for. */
-  _client?: { patch?(options: { url: string; path: Record<string, string>; body: unknown; headers?: Record<string, string> }): Promise<unknown> };
+  _client?: {
+    patch?(options: { url: string; path: Record<string, string>; body: unknown; headers?: Record<string, string> }): Promise<unknown>;
+    get?(options: { url: string }): Promise<unknown>;
+    post?(options: { url: string; path: Record<string, string>; body: unknown; headers?: Record<string, string> }): Promise<unknown>;
+  };
 }
 
 /**
@@ -184,6 +195,32 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
         }
       }
       return uses;
+    },
+    async isBusy(sessionID) {
+      const status = client.session.status;
+      if (typeof status !== "function") return false;
+      const data = await call("reading the session status", () => status.call(client.session));
+      const type = (data as Record<string, { type?: unknown } | undefined> | null)?.[sessionID]?.type;
+      return type === "busy" || type === "retry";
+    },
+    async pendingPermissions(sessionID) {
+      const http = client._client;
+      if (typeof http?.get !== "function") return [];
+      const data = await call("listing permission requests", () => http.get!({ url: "/permission" }));
+      if (!Array.isArray(data)) return [];
+      return data.flatMap((entry) => {
+        const e = entry as { id?: unknown; sessionID?: unknown; permission?: unknown; patterns?: unknown } | null;
+        if (typeof e?.id !== "string" || e.sessionID !== sessionID) return [];
+        const patterns = Array.isArray(e.patterns) ? e.patterns.filter((p): p is string => typeof p === "string") : [];
+        return [{ id: e.id, permission: typeof e.permission === "string" ? e.permission : "permission", patterns }];
+      });
+    },
+    async replyPermission(requestID, reply) {
+      const http = client._client;
+      if (typeof http?.post !== "function") throw new Error("answering a permission request is not supported by this OpenCode client");
+      await call(`answering permission request ${requestID}`, () =>
+        http.post!({ url: "/permission/{requestID}/reply", path: { requestID }, body: { reply }, headers: { "Content-Type": "application/json" } }),
+      );
     },
     async updatePart(part) {
       const http = client._client;

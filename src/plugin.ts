@@ -213,6 +213,9 @@ function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): Open
     log: (level, message, extra) => port.log(level, message, extra),
     ...(port.transcript ? { transcript: guard("reading the transcript", (id: string) => port.transcript!(id)) } : {}),
     ...(port.parentOf ? { parentOf: guard("reading the session", (id: string) => port.parentOf!(id)) } : {}),
+    ...(port.isBusy ? { isBusy: guard("reading the session status", (id: string) => port.isBusy!(id)) } : {}),
+    ...(port.pendingPermissions ? { pendingPermissions: guard("listing permission requests", (id: string) => port.pendingPermissions!(id)) } : {}),
+    ...(port.replyPermission ? { replyPermission: guard("answering a permission request", (id: string, reply: "once" | "reject") => port.replyPermission!(id, reply)) } : {}),
     ...(port.updatePart ? { updatePart: guard("storing a part", (part: Parameters<NonNullable<OpencodePort["updatePart"]>>[0]) => port.updatePart!(part)) } : {}),
   };
 }

@@ -7,20 +7,20 @@ const BIN = ["bun", "/$bunfs/root/src/index.js"];
 
 describe("hostProcessOf: the client, read from OpenCode's process arguments", () => {
   it.each([
-    [["run", "hello"], { kind: "run", format: "default", thinking: false }],
-    [["run", "--format", "json", "hi"], { kind: "run", format: "json", thinking: false }],
-    [["run", "--format=json", "--thinking", "hi"], { kind: "run", format: "json", thinking: true }],
-    [["--print-logs", "--log-level", "INFO", "run", "--agent", "coder", "x"], { kind: "run", format: "default", thinking: false }],
-    [["run", "--attach", "http://127.0.0.1:4096", "hi"], { kind: "other", format: "default", thinking: false }],
-    [["run", "--attach=http://127.0.0.1:4096", "hi"], { kind: "other", format: "default", thinking: false }],
-    [["serve", "--port", "4096"], { kind: "other", format: "default", thinking: false }],
-    [[], { kind: "other", format: "default", thinking: false }],
+    [["run", "hello"], { kind: "run", format: "default", thinking: false, skipPermissions: false }],
+    [["run", "--format", "json", "hi"], { kind: "run", format: "json", thinking: false, skipPermissions: false }],
+    [["run", "--format=json", "--thinking", "hi"], { kind: "run", format: "json", thinking: true, skipPermissions: false }],
+    [["--print-logs", "--log-level", "INFO", "run", "--agent", "coder", "x"], { kind: "run", format: "default", thinking: false, skipPermissions: false }],
+    [["run", "--attach", "http://127.0.0.1:4096", "hi"], { kind: "other", format: "default", thinking: false, skipPermissions: false }],
+    [["run", "--attach=http://127.0.0.1:4096", "hi"], { kind: "other", format: "default", thinking: false, skipPermissions: false }],
+    [["serve", "--port", "4096"], { kind: "other", format: "default", thinking: false, skipPermissions: false }],
+    [[], { kind: "other", format: "default", thinking: false, skipPermissions: false }],
   ])("%j → %j", (args, expected) => {
     expect(hostProcessOf([...BIN, ...args])).toEqual(expected);
   });
 
   it("is total", () => {
-    expect(hostProcessOf([])).toEqual({ kind: "other", format: "default", thinking: false });
+    expect(hostProcessOf([])).toEqual({ kind: "other", format: "default", thinking: false, skipPermissions: false });
     // Anything that is not a string is skipped.
     expect(hostProcessOf(["bun", "x", 1, null, { x: 1 }, "run"] as unknown[])).toMatchObject({ kind: "run" });
     expect(hostProcessOf("run" as unknown as unknown[]).kind).toBe("other");
@@ -124,6 +124,35 @@ describe("HeadlessRun.finish: what opencode run would have printed of the contin
     await run.finish();
     expect(out.code).toBe(1);
     expect(out.err).toContain("aborted before the model answered");
+  });
+
+  it("answers the continuation's permission requests as run does: rejected, or allowed once with --dangerously-skip-permissions", async () => {
+    for (const [args, reply] of [[["run", "x"], "reject"], [["run", "--dangerously-skip-permissions", "x"], "once"]] as const) {
+      const replies: Array<[string, string]> = [];
+      let polls = 0;
+      const port = Object.assign(new FakeOpencode(), {
+        transcript: async () => (polls++ < 2 ? [] : [answered("msg_9", "DONE")]),
+        pendingPermissions: async () => [{ id: "per_1", permission: "bash", patterns: ["rm -rf build"] }],
+        replyPermission: async (id: string, r: string) => void replies.push([id, r]),
+      });
+      const out = capture();
+      const run = new HeadlessRun(hostProcessOf([...BIN, ...args]), port, 10_000, out, Date.now, async () => {});
+      run.defer({ sessionID: "ses_run", notice, send: async () => ({ ok: true, afterID: "msg_5" }) });
+      await run.finish();
+      expect(replies, args.join(" ")).toEqual([["per_1", reply]]);
+      if (reply === "reject") expect(out.err).toContain("! permission requested: bash (rm -rf build); auto-rejecting");
+    }
+  });
+
+  it("a turn OpenCode's loop left at tool-calls (a rejected permission) ends once the session is idle, not at the wait bound", async () => {
+    const out = capture();
+    const stopped = answered("msg_9", "I tried", { finish: "tool-calls", tokens: { output: 4 } });
+    const port = Object.assign(new FakeOpencode(), { transcript: async () => [stopped], isBusy: async () => false });
+    const run = new HeadlessRun(hostProcessOf([...BIN, "run", "x"]), port, 60_000, out, Date.now, async () => {});
+    run.defer({ sessionID: "ses_run", notice, send: async () => ({ ok: true, afterID: "msg_5" }) });
+    await run.finish();
+    expect(out.code).toBe(0);
+    expect(out.out).toBe("I tried\n");
   });
 
   it("owns only the run's own session (a sub-agent's session continues as usual)", async () => {

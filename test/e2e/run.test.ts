@@ -27,6 +27,8 @@ const AGENTS: Record<string, string> = {
   coder: "---\ndescription: coder on a quota-limited lane\nmode: primary\nmodel: alpha/exhausted\nfallback_agent: rescue\n---\nYou are coder.\n",
   pooled: "---\ndescription: coder behind an auth pool\nmode: primary\nmodel: alpha/pooled\nfallback_agent: rescue\n---\nYou are pooled.\n",
   rescue: "---\ndescription: the fallback lane\nmode: primary\nmodel: beta/backup\n---\nRESCUE-PROMPT-MARKER\n",
+  // The continuation runs as the failed turn's agent (its permissions), on the fallback's model and prompt.
+  asker: "---\ndescription: coder that asks before running commands\nmode: primary\nmodel: alpha/exhausted\nfallback_agent: rescue\npermission:\n  bash: ask\n---\nYou are asker.\n",
 };
 /** CLIProxyAPI when every pooled login is cooling down (a 503 OpenCode retries). */
 const CLIPROXY_AUTH_UNAVAILABLE = { error: { message: "auth_unavailable: no auth available", type: "server_error", code: "internal_server_error" } };
@@ -104,6 +106,20 @@ describe("opencode run, default format", () => {
     expect(run.stderr).toContain("You exceeded your current quota");
     expect(run.stdout.trim()).toBe("");
     expect(chat("backup", since)).toHaveLength(0);
+  });
+});
+
+describe("opencode run: the continuation asks for a permission", () => {
+  test("rejected as run rejects it (no TTY, no --dangerously-skip-permissions), the run ends instead of waiting", async () => {
+    const p = project();
+    mock.script("exhausted", [{ kind: "error", status: 429, body: OPENAI_INSUFFICIENT_QUOTA }]);
+    mock.script("backup", [{ kind: "tool-call", name: "bash", args: { command: "touch PERMISSION-PROBE", description: "probe" } }, { kind: "text", text: "AFTER-THE-TOOL" }]);
+    const run = await runOpencode(p, ["--agent", "asker", "DO IT"], { timeoutMs: 60_000 });
+    expect(run.timedOut, explain(run)).toBe(false);
+    expect(run.stderr, explain(run)).toContain("permission requested: bash");
+    expect(run.stderr).toContain("auto-rejecting");
+    expect(existsSync(join(p.dir, "PERMISSION-PROBE")), "the command never ran").toBe(false);
+    expect(run.ms).toBeLessThan(30_000);
   });
 });
 
