@@ -164,6 +164,20 @@ describe("opencode run --format json", () => {
 });
 
 describe("opencode run --attach", () => {
+  test("control, without the plugin: 1.18.33's attached run prints the provider's error and still exits 0", async () => {
+    const oc = await startOpencode({ mock, ...PROVIDERS, plugins: [], agents: AGENTS });
+    try {
+      mock.script("exhausted", [{ kind: "error", status: 429, body: OPENAI_INSUFFICIENT_QUOTA, headers: { "retry-after-ms": "20" } }]);
+      const run = await runOpencode({ dir: oc.dir, env: oc.env }, ["--attach", oc.url, "--agent", "coder", "ATTACH-CONTROL"]);
+      // The attached client sets a non-zero exit code only when its prompt request itself fails; a turn
+      // that ends in a provider error answers that request normally. Nothing a server plugin does changes it.
+      expect(run.code, explain(run)).toBe(0);
+      expect(run.stderr + run.stdout).toContain("You exceeded your current quota");
+    } finally {
+      await oc.stop();
+    }
+  });
+
   test("against a serve: the server carries the session on the fallback lane", async () => {
     const oc = await startOpencode({ mock, ...PROVIDERS, plugins: [BUILT_PLUGIN_URL], agents: AGENTS });
     try {
