@@ -39,7 +39,7 @@ const agent = (fields: Record<string, string>, body: string) =>
  * Helper sub-agents, name -> model. Each quota scenario has its own primary lane, so no lane is cooling
  * (avoided by the plugin) when its scenario starts; `helper-ok`'s model answers and it has no fallback.
  */
-const HELPERS = { helper: "sub-primary", "helper-t": "sub-primary-t", "helper-n": "sub-primary-n", "helper-ok": "sub-ok" } as const;
+const HELPERS = { helper: "sub-primary", "helper-t": "sub-primary-t", "helper-n": "sub-primary-n", "helper-ok": "sub-ok", "helper-x": "sub-primary-x" } as const;
 type Helper = keyof typeof HELPERS;
 
 const AGENTS: Record<string, string> = {
@@ -48,6 +48,9 @@ const AGENTS: Record<string, string> = {
   "helper-t": agent({ description: "computes things for the lead (t)", mode: "subagent", model: "mock/sub-primary-t", fallback_agent: "rescuer" }, "You are the helper-t sub-agent."),
   "helper-n": agent({ description: "computes things for the lead (n)", mode: "subagent", model: "mock/sub-primary-n", fallback_agent: "rescuer" }, "You are the helper-n sub-agent."),
   "helper-ok": agent({ description: "computes things for the lead (ok)", mode: "subagent", model: "mock/sub-ok" }, "You are the helper-ok sub-agent."),
+  "helper-x": agent({ description: "computes things for the lead (x)", mode: "subagent", model: "mock/sub-primary-x", fallback_agent: "ghost" }, "You are the helper-x sub-agent."),
+  // A fallback whose model the provider does not have: OpenCode accepts the continuation, then refuses it.
+  ghost: agent({ description: "a fallback on a model that does not exist", mode: "subagent", model: "backup/no-such-model" }, "GHOST"),
   rescuer: agent({ description: "the fallback lane of the helpers", mode: "subagent", model: "backup/sub-fallback" }, "RESCUER-PROMPT: you are the helpers' fallback lane."),
 };
 
@@ -228,6 +231,18 @@ describe("a sub-agent (task tool) session whose model is out of quota", () => {
     expect(requests.map((r) => r.model)).toEqual(["lead-model"]);
     expect(mock.systemTextOf(requests[0]!)).not.toContain("session-fallback");
     expect(textOf(lastAssistant(await oc.messages(parentID)))).toBe("LEAD-AGAIN");
+  });
+
+  test("(4) the child's continuation is refused before any reply (the fallback's model does not exist): the parent is released within seconds with the failure", async () => {
+    const run = await runScenario("refused", "helper-x", "SUBTASK-X", QUOTA_429, false);
+    expect(run.childRequests.map((r) => r.model)).toEqual(["sub-primary-x"]);
+    expect(run.taskPart.state.status).toBe("error");
+    expect(run.taskPart.state.error).toBe(`Subagent failed (task_id: ${run.childID}): Model not found: backup/no-such-model.`);
+    // The lead's step-2 request came seconds after the child failed, not after the 20-minute subtask wait.
+    const failedAt = run.childRequests[0]!.at;
+    expect(run.leadRequests).toHaveLength(2);
+    expect(run.leadRequests[1]!.at - failedAt).toBeLessThan(10_000);
+    expect(textOf(lastAssistant(run.parentMessages))).toBe(LEAD_DONE);
   });
 
   test("(3) a later task for a helper whose lane is cooling: the child goes straight to the fallback and the task completes normally", async () => {
