@@ -27,12 +27,14 @@ const AGENTS: Record<string, string> = {
   coder: "---\ndescription: coder on a quota-limited lane\nmode: primary\nmodel: alpha/exhausted\nfallback_agent: rescue\n---\nYou are coder.\n",
   pooled: "---\ndescription: coder behind an auth pool\nmode: primary\nmodel: alpha/pooled\nfallback_agent: rescue\n---\nYou are pooled.\n",
   rescue: "---\ndescription: the fallback lane\nmode: primary\nmodel: beta/backup\n---\nRESCUE-PROMPT-MARKER\n",
+  lead: "---\ndescription: delegates to helper\nmode: primary\nmodel: beta/lead\n---\nYou are lead.\n",
+  helper: "---\ndescription: a sub-agent on the exhausted lane\nmode: subagent\nmodel: alpha/sub\nfallback_agent: rescue\n---\nYou are helper.\n",
   // The continuation runs as the failed turn's agent (its permissions), on the fallback's model and prompt.
   asker: "---\ndescription: coder that asks before running commands\nmode: primary\nmodel: alpha/exhausted\nfallback_agent: rescue\npermission:\n  bash: ask\n---\nYou are asker.\n",
 };
 /** CLIProxyAPI when every pooled login is cooling down (a 503 OpenCode retries). */
 const CLIPROXY_AUTH_UNAVAILABLE = { error: { message: "auth_unavailable: no auth available", type: "server_error", code: "internal_server_error" } };
-const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted", "pooled"], beta: ["backup"] } };
+const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted", "pooled", "sub"], beta: ["backup", "lead"] } };
 
 let mock: MockProvider;
 const projects: PreparedProject[] = [];
@@ -106,6 +108,23 @@ describe("opencode run, default format", () => {
     expect(run.stderr).toContain("You exceeded your current quota");
     expect(run.stdout.trim()).toBe("");
     expect(chat("backup", since)).toHaveLength(0);
+  });
+});
+
+describe("opencode run: a sub-agent's session fails", () => {
+  test("the child continues at once (not at the run's end), the parent's task gets its answer, the run prints the parent's answer", async () => {
+    const p = project();
+    mock.script("lead", [{ kind: "tool-call", name: "task", args: { description: "compute", prompt: "SUBTASK", subagent_type: "helper" } }, { kind: "text", text: "LEAD-DONE-IN-RUN" }]);
+    mock.script("sub", [{ kind: "error", status: 429, body: OPENAI_INSUFFICIENT_QUOTA }]);
+    mock.script("backup", [{ kind: "text", text: "CHILD-ANSWER-IN-RUN" }]);
+    const since = Date.now();
+    const run = await runOpencode(p, ["--agent", "lead", "DELEGATE"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout.trim(), explain(run)).toBe("LEAD-DONE-IN-RUN");
+    const [child] = chat("backup", since);
+    expect(child?.sessionID).toBe(chat("sub", since)[0]?.sessionID);
+    const [, step2] = chat("lead", since);
+    expect(JSON.stringify(step2?.body.messages)).toContain("CHILD-ANSWER-IN-RUN");
   });
 });
 
