@@ -1,4 +1,5 @@
 import type { ModelRef } from "./resolve-fallback";
+import { hasOutputPart, lastTextOf } from "./message-parts";
 
 /** The fields of a stored message the plugin reads. Everything is optional: the shape is not ours. */
 export interface MessageInfo {
@@ -240,24 +241,6 @@ export function opencodePort(client: SdkClientLike, timeoutMs: number): Opencode
       );
     },
   };
-}
-
-/** A non-empty text part or a tool part: the model produced something (a patch part alone is OpenCode's). */
-function hasOutputPart(parts: unknown): boolean {
-  if (!Array.isArray(parts)) return false;
-  return parts.some((part) => {
-    const p = part as { type?: unknown; text?: unknown } | null;
-    return p?.type === "tool" || (p?.type === "text" && typeof p.text === "string" && p.text.trim() !== "");
-  });
-}
-
-function lastTextOf(parts: unknown): string | undefined {
-  if (!Array.isArray(parts)) return undefined;
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const part = parts[i] as { type?: unknown; text?: unknown } | null;
-    if (part?.type === "text" && typeof part.text === "string") return part.text;
-  }
-  return undefined;
 }
 
 /** Rejects with a message naming `what` when `promise` has not settled after `ms`. */
