@@ -25,6 +25,7 @@ import {
 
 const AGENTS: Record<string, string> = {
   coder: "---\ndescription: coder on a quota-limited lane\nmode: primary\nmodel: alpha/exhausted\nfallback_agent: rescue\n---\nYou are coder.\n",
+  broke: "---\ndescription: coder on a lane whose credit is gone\nmode: primary\nmodel: alpha/broke\nfallback_agent: rescue\n---\nYou are broke.\n",
   pooled: "---\ndescription: coder behind an auth pool\nmode: primary\nmodel: alpha/pooled\nfallback_agent: rescue\n---\nYou are pooled.\n",
   rescue: "---\ndescription: the fallback lane\nmode: primary\nmodel: beta/backup\n---\nRESCUE-PROMPT-MARKER\n",
   lead: "---\ndescription: delegates to helper\nmode: primary\nmodel: beta/lead\n---\nYou are lead.\n",
@@ -34,7 +35,7 @@ const AGENTS: Record<string, string> = {
 };
 /** CLIProxyAPI when every pooled login is cooling down (a 503 OpenCode retries). */
 const CLIPROXY_AUTH_UNAVAILABLE = { error: { message: "auth_unavailable: no auth available", type: "server_error", code: "internal_server_error" } };
-const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted", "pooled", "sub"], beta: ["backup", "lead"] } };
+const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted", "pooled", "sub", "broke"], beta: ["backup", "lead"] } };
 
 let mock: MockProvider;
 const projects: PreparedProject[] = [];
@@ -96,6 +97,17 @@ describe("opencode run, default format", () => {
     expect(run.code, explain(run)).toBe(0);
     expect(run.stdout.trim(), explain(run)).toBe("RUN-POOL-ANSWER");
     expect(chat("backup", since)[0]?.sessionID).toBe(chat("pooled", since)[0]?.sessionID);
+  });
+
+  test("credit gone (DeepSeek 402, not retried: run prints OpenCode's error first): the fallback's answer follows, exit 0", async () => {
+    const p = project();
+    mock.script("broke", [{ kind: "error", status: 402, body: { error: { message: "Insufficient Balance", type: "unknown_error", param: null, code: "invalid_request_error" } } }]);
+    mock.script("backup", [{ kind: "text", text: "RUN-CREDIT-ANSWER" }]);
+    const run = await runOpencode(p, ["--agent", "broke", "CREDIT-QUESTION"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout.trim(), explain(run)).toBe("RUN-CREDIT-ANSWER");
+    expect(run.stderr).toContain("Insufficient Balance");
+    expect(run.stderr).toContain("Continuing this session on beta/backup");
   });
 
   test("control, without the plugin: the same quota error ends the run with exit 1 and the provider's message", async () => {
