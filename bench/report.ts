@@ -1,10 +1,11 @@
 /** The one table `npm run bench` prints, and BENCHMARKS.md. */
 import { cpus, loadavg } from "node:os";
 import type { DecisionResult } from "./decision";
+import type { HeadlessRunResult } from "./headless-run";
 import type { HotPathResult } from "./hot-path";
 import type { MemoryResult } from "./memory";
 import type { RealServerResult } from "./real-server";
-import { bytes, duration, num } from "./stats";
+import { bytes, duration, num, type Spread } from "./stats";
 
 export interface Machine {
   readonly cpu: string;
@@ -35,8 +36,19 @@ export interface Results {
   readonly decision?: DecisionResult;
   readonly memory?: MemoryResult;
   readonly server?: RealServerResult;
+  readonly headless?: HeadlessResult;
   readonly wallMs: number;
 }
+
+/** Figure 5, with the OpenCode version and the plugin build it ran. */
+export interface HeadlessResult extends HeadlessRunResult {
+  readonly opencodeVersion: string;
+  readonly pluginBuiltAt: string;
+}
+
+const p50p95 = (s: Spread) => `p50 ${duration(s.p50)}, p95 ${duration(s.p95)}`;
+const p50p95max = (s: Spread) => `${p50p95(s)}, max ${duration(s.max)}`;
+const signed = (ms: number) => (Number.isFinite(ms) && ms < 0 ? `-${duration(-ms)}` : duration(ms));
 
 type Row = readonly [figure: string, measure: string, result: string];
 
@@ -76,6 +88,20 @@ function rows(r: Results): Row[] {
       `p50 ${duration(s.stock.death.p50)}, p95 ${duration(s.stock.death.p95)}`,
     ]);
   }
+  if (r.headless) {
+    const x = r.headless;
+    const ran = (runs: number, failed: number) => `${runs} runs${failed > 0 ? `, ${failed} FAILED and not counted` : ""}`;
+    out.push(["5 opencode run", `plugin: first 429 -> fallback request at the provider, in-process (${ran(x.plugin.runs, x.plugin.failed)})`, p50p95max(x.plugin.recovery)]);
+    out.push(["5 opencode run", "plugin: first 429 -> the run exits, the fallback's answer printed just before", p50p95max(x.plugin.toExit)]);
+    out.push(["5 opencode run", `healthy \`--agent rescue\` on the fallback's model: provider request -> exit (${ran(x.healthy.runs, x.healthy.failed)})`, p50p95max(x.healthy.toExit)]);
+    out.push([
+      "5 opencode run",
+      "OVERHEAD median(first 429 -> exit, plugin) - median(provider request -> exit, healthy); goal <= 1 s",
+      `${duration(x.medians.pluginToExit)} - ${duration(x.medians.healthyToExit)} = ${signed(x.overheadMs)}`,
+    ]);
+    out.push(["5 opencode run", "wall time of the run process, plugin (429 then fallback) / healthy", `${p50p95(x.plugin.wall)} / ${p50p95(x.healthy.wall)}`]);
+    out.push(["5 opencode run", "wall time: median(plugin) - median(healthy)", `${duration(x.medians.pluginWall)} - ${duration(x.medians.healthyWall)} = ${signed(x.wallOverheadMs)}`]);
+  }
   return out;
 }
 
@@ -103,6 +129,7 @@ export function markdown(r: Results, m: Machine): string {
   const s = r.server;
   const h = r.hot;
   const mem = r.memory;
+  const x = r.headless;
   const extra: string[] = [];
   if (h) {
     extra.push(
@@ -123,6 +150,17 @@ export function markdown(r: Results, m: Machine): string {
         `Stock run: primary requests per session p50 ${num(s.stock.primaryRequests.p50)} (the first call and OpenCode's retries); ${s.stock.runs} sessions took ${duration(s.stock.wallMs)} including startup.`,
     );
   }
+  if (x) {
+    extra.push(
+      `opencode run, where the plugin run's time goes (p50 / p95): first 429 -> the plugin's notice on stderr (OpenCode surfaces the error, the plugin decides and aborts, the run's loop ends at that idle, the instance is disposed, the plugin's \`dispose\` hook runs) ${p50p95(x.plugin.toNotice)}; ` +
+        `the notice -> the fallback request at the provider (OpenCode serving the prompt sent from \`dispose\`) ${p50p95(x.plugin.noticeToFallback)}; ` +
+        `the fallback request -> exit ${p50p95(x.plugin.fallbackToExit)} (healthy run, provider request -> exit: ${p50p95(x.healthy.toExit)}). ` +
+        `Spawn -> first provider request (OpenCode's start-up): plugin runs ${p50p95(x.plugin.spawnToFirst)}, healthy runs ${p50p95(x.healthy.spawnToFirst)}. ` +
+        `Measured to the answer's appearance on stdout instead of the exit: plugin, first 429 -> answer ${p50p95(x.plugin.toPrinted)}; healthy, provider request -> answer ${p50p95(x.healthy.toPrinted)}; difference of the medians ${signed(x.printedOverheadMs)}. ` +
+        `${x.plugin.runs + x.plugin.failed + x.healthy.runs + x.healthy.failed} runs took ${duration(x.wallMs)}.` +
+        (x.failures.length > 0 ? ` Failed runs (not counted): ${x.failures.map((f) => `${f.replace(/\|/g, "\\|")}`).join("; ")}.` : " No run failed."),
+    );
+  }
   return `# Benchmarks
 
 Written by \`npm run bench\` (bench/index.ts); every run overwrites this file. Benchmarks, not tests: nothing
@@ -130,7 +168,7 @@ here passes or fails.
 
 - Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}
 - Node ${m.node}, opencode-ai ${m.opencode}
-- Date: ${m.date}${s ? `\n- Plugin under test on the real server: dist/index.js built ${s.pluginBuiltAt}` : ""}
+- Date: ${m.date}${s ? `\n- Plugin under test on the real server: dist/index.js built ${s.pluginBuiltAt}` : ""}${x && !s ? `\n- Plugin under test in \`opencode run\`: dist/index.js built ${x.pluginBuiltAt}` : ""}
 - Whole run: ${duration(r.wallMs)}; 1-minute load average ${m.load} (anything else running on the ${m.cores} cores skews the figures)
 
 ${table.join("\n")}
@@ -185,6 +223,30 @@ OpenCode: the same scenario on a second server without the plugin; its 20 sessio
 takes about 70 s because OpenCode retries the 429 five times); for each, the time from the first 429 at the
 mock to the \`session.error\` event on the server's event stream.
 
-Reproduce: \`npm run bench\` (about 3 minutes on 2 cores; it builds \`dist/\` only if it is missing).
+**5. \`opencode run\`: first 429 -> the fallback's answer printed.** \`opencode run\` without \`--attach\` runs
+the server in its own process, and OpenCode ${m.opencode} ends the run's event loop at the plugin's abort of
+the failed turn; the plugin then sends the continuation from its \`dispose\` hook (which the instance's
+dispose awaits), follows it and prints the answer itself (src/headless-run.ts). Each run is a real
+\`opencode run --agent … "What is 2 + 2?"\` child process (the pinned binary, no TTY, as scripts and CI run
+it) with the built plugin (\`dist/index.js\`) in its own freshly prepared temp project (the e2e harness's
+\`prepareProject\`: its own home, so its own lane state file, and no run is steered straight to the fallback
+by the lane state an earlier run left), against the loopback mock provider. Plugin runs: \`--agent coder\`,
+\`alpha/exhausted\` answering OpenAI's real \`429 insufficient_quota\`, \`fallback_agent: rescue\` on
+\`beta/backup\` (another provider) answering text. Healthy runs: \`--agent rescue\`, straight to
+\`beta/backup\`, same project setup (the plugin loaded, nothing to recover). ${x ? x.plugin.runs + x.plugin.failed : 8} runs of each kind, one
+at a time, a plugin run and a healthy run alternating so that drift on the machine hits both alike. A run
+counts only if it exits 0 with the answer on stdout and the provider saw what the scenario says (plugin:
+a request to \`alpha/exhausted\` answered 429, then one to \`beta/backup\` in the same session; healthy: a
+request to \`beta/backup\` and none to \`alpha/exhausted\`); any other run is reported as failed and left
+out. Timestamps are \`Date.now()\` in the bench process: the mock's request times (when it has read a
+request's body), the child's \`exit\` event, and the first stdout / stderr chunk that completes the answer /
+the plugin's notice. Time to recovery on the in-process path is the first 429 -> the fallback request, both
+at the mock. The overhead is median(first 429 -> exit, plugin runs) - median(provider request -> exit,
+healthy runs): what a 429 the plugin recovers costs a run over a run that had asked the fallback's model in
+the first place, counted from the moment the provider refused; the wall-time difference of the medians
+(spawn -> exit) says the same for the whole process. Medians here are stats.ts's \`median\` (the mean of the
+middle two of an even count); the table's p50 is nearest-rank.
+
+Reproduce: \`npm run bench\` (about 4 to 5 minutes on 2 cores; it builds \`dist/\` only if it is missing).
 `;
 }

@@ -95,7 +95,8 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
           rec.idleRecheck = true;
           const timer = setTimeout(() => {
             rec.idleRecheck = false;
-            void checkIdle(sessionID, deps.clock(), deps);
+            // Through the router entry: it never rejects.
+            void handleRoutedEvent({ type: "idle", sessionID }, deps);
           }, CONTINUATION_START_GRACE_MS);
           (timer as { unref?: () => void }).unref?.();
         }
