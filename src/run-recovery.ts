@@ -170,10 +170,12 @@ export async function recover(
     finishContinuation(record, { status: "failed", error: "the user aborted" });
     return "aborted-by-user";
   }
+  let sendError = "";
   const send = async (): Promise<Outcome> => {
     try {
       await port.promptAsync(sessionID, plan.body);
     } catch (error) {
+      sendError = describeError(error);
       const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describeError(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
       // Nothing was continued: the attempt does not count against the budget.
       record.recoveries -= 1;
@@ -215,7 +217,7 @@ export async function recover(
     notice: plan.toast.message,
     send: async () => {
       const outcome = await send();
-      return outcome === "recovered" ? { ok: true, afterID } : { ok: false, error: `${outcome} (see OpenCode's log)` };
+      return outcome === "recovered" ? { ok: true, afterID } : { ok: false, error: redactSecrets(sendError || outcome) };
     },
   });
   note(deps, "info", { ...base, outcome: "deferred", agent, target: target.agent, to: modelText(target.model) }, `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}); the headless run ended its wait at the abort, so the continuation on ${modelText(target.model)} is sent when the run closes`);
