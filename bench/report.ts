@@ -244,9 +244,15 @@ the plugin's notice. Time to recovery on the in-process path is the first 429 ->
 at the mock. The overhead is median(first 429 -> exit, plugin runs) - median(provider request -> exit,
 healthy runs): what a 429 the plugin recovers costs a run over a run that had asked the fallback's model in
 the first place, counted from the moment the provider refused; the wall-time difference of the medians
-(spawn -> exit) says the same for the whole process. Medians here are stats.ts's \`median\` (the mean of the
+(spawn -> exit) says the same for the whole process. The paragraph above the table's notes splits the
+plugin run at the plugin's notice on stderr, which its \`dispose\` hook writes just before it sends the
+continuation: before it, OpenCode surfacing the 429, the plugin's decision and abort, the run's loop ending
+and the instance's dispose; after it, OpenCode serving a prompt sent from \`dispose\` (in a DEBUG trace of one
+run, OpenCode loaded the config again, initialised the plugin a second time and prepared the session's
+tools again before the fallback request, as it had before the first request). Medians here are stats.ts's \`median\` (the mean of the
 middle two of an even count); the table's p50 is nearest-rank.
 
-Reproduce: \`npm run bench\` (about 4 to 5 minutes on 2 cores; it builds \`dist/\` only if it is missing).
+Reproduce: \`npm run bench\` (about 4 minutes on 2 cores; it rebuilds \`dist/\` from src/ first).\
+\`npm run bench -- --only=run\` runs figure 5 alone (printed, this file left as it is).
 `;
 }
