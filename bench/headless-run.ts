@@ -11,16 +11,15 @@
  * `429 insufficient_quota`, fallback_agent rescue on beta/backup) and healthy runs (`--agent rescue`,
  * straight to beta/backup) alternate, so drift on the machine hits both alike.
  */
-import { spawn } from "node:child_process";
 import {
   OPENAI_INSUFFICIENT_QUOTA,
-  killGroup,
-  opencodeBinary,
   prepareProject,
+  runOpencode,
   startMockProvider,
   type MockProvider,
   type MockRequest,
   type PreparedProject,
+  type RunResult,
 } from "../test/e2e/harness/index.js";
 import { median, spread, type Spread } from "./stats";
 
@@ -37,59 +36,23 @@ const NOTICE = "opencode-session-fallback: ";
 const RUN_TIMEOUT_MS = 60_000;
 
 /** One `opencode run` process, timestamped with `Date.now()` like the mock's requests. */
-interface Timed {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly spawnedAt: number;
-  /** The `exit` event of the child. */
-  readonly exitedAt: number;
-  /** The first stdout chunk that completed the answer text (undefined when it never came). */
+interface Timed extends RunResult {
+  /** When the answer text was complete on stdout (undefined when it never came). */
   readonly printedAt: number | undefined;
   /**
    * The plugin's notice on stderr (`opencode-session-fallback: … Continuing this session on …`), which it
    * writes in its `dispose` hook just before it sends the continuation (undefined when it never came).
    */
   readonly noticeAt: number | undefined;
-  readonly timedOut: boolean;
 }
 
-/** Like the harness's runOpencode, but with the exit and the answer's appearance on stdout timestamped. */
-function timedRun(project: PreparedProject, args: readonly string[]): Promise<Timed> {
-  return new Promise<Timed>((resolve, reject) => {
-    const spawnedAt = Date.now();
-    const child = spawn(opencodeBinary(), ["run", ...args], { cwd: project.dir, env: project.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    let printedAt: number | undefined;
-    let noticeAt: number | undefined;
-    let exitedAt = 0;
-    let code: number | null = null;
-    let timedOut = false;
-    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-      if (printedAt === undefined && stdout.includes(ANSWER)) printedAt = Date.now();
-    });
-    child.stderr!.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-      if (noticeAt === undefined && stderr.includes(NOTICE)) noticeAt = Date.now();
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child, "SIGKILL");
-    }, RUN_TIMEOUT_MS);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("exit", (exitCode) => {
-      exitedAt = Date.now();
-      code = exitCode;
-      clearTimeout(timer);
-    });
-    // `close`: the pipes have delivered everything the process wrote.
-    child.once("close", () => resolve({ code, stdout, stderr, spawnedAt, exitedAt: exitedAt || Date.now(), printedAt, noticeAt, timedOut }));
+/** The harness's runOpencode, with the answer and the plugin's notice timestamped. */
+async function timedRun(project: PreparedProject, args: readonly string[]): Promise<Timed> {
+  const run = await runOpencode(project, args, {
+    timeoutMs: RUN_TIMEOUT_MS,
+    watch: { printed: { stream: "stdout", text: ANSWER }, notice: { stream: "stderr", text: NOTICE } },
   });
+  return { ...run, printedAt: run.seenAt.printed, noticeAt: run.seenAt.notice };
 }
 
 export interface HeadlessPluginRuns {

@@ -19,6 +19,11 @@ export interface RunResult {
   readonly stderr: string;
   /** Milliseconds from spawn to exit. */
   readonly ms: number;
+  /** Epoch ms of the spawn and of the process's exit. */
+  readonly spawnedAt: number;
+  readonly exitedAt: number;
+  /** For each text of {@link RunOptions.watch}: epoch ms it first appeared on its stream. */
+  readonly seenAt: Readonly<Record<string, number | undefined>>;
   /** True when the harness killed it after `timeoutMs`. */
   readonly timedOut: boolean;
 }
@@ -29,15 +34,17 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** More env for this run. */
   readonly env?: Record<string, string>;
+  /** Texts to timestamp when they first appear: name -> where and what. */
+  readonly watch?: Readonly<Record<string, { readonly stream: "stdout" | "stderr"; readonly text: string }>>;
 }
 
 /**
  * Runs `opencode run ARGS` in the project (cwd = project dir, the project's env), no TTY on any stream,
- * the way scripts and CI run it.
+ * the way scripts and CI run it. Resolves once the pipes have delivered everything the process wrote.
  */
 export function runOpencode(project: Pick<PreparedProject, "dir" | "env">, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const startedAt = Date.now();
+  const spawnedAt = Date.now();
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(opencodeBinary(), ["run", ...args], {
       cwd: project.dir,
@@ -45,11 +52,19 @@ export function runOpencode(project: Pick<PreparedProject, "dir" | "env">, args:
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
-    let stdout = "";
-    let stderr = "";
+    const output = { stdout: "", stderr: "" };
+    const seenAt: Record<string, number | undefined> = {};
     let timedOut = false;
-    child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    let exitedAt = 0;
+    let code: number | null = null;
+    for (const stream of ["stdout", "stderr"] as const) {
+      child[stream]!.setEncoding("utf8").on("data", (text: string) => {
+        output[stream] += text;
+        for (const [name, watched] of Object.entries(options.watch ?? {})) {
+          if (watched.stream === stream && seenAt[name] === undefined && output[stream].includes(watched.text)) seenAt[name] = Date.now();
+        }
+      });
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child, "SIGKILL");
@@ -58,10 +73,15 @@ export function runOpencode(project: Pick<PreparedProject, "dir" | "env">, args:
       clearTimeout(timer);
       reject(error);
     });
-    child.once("exit", (code) => {
+    child.once("exit", (exitCode) => {
+      exitedAt = Date.now();
+      code = exitCode;
       clearTimeout(timer);
-      // Let the pipes drain what the process wrote last.
-      setTimeout(() => resolve({ code, stdout, stderr, ms: Date.now() - startedAt, timedOut }), 50);
+    });
+    // `close`: the pipes have delivered everything the process wrote.
+    child.once("close", () => {
+      const end = exitedAt || Date.now();
+      resolve({ code, ...output, ms: end - spawnedAt, spawnedAt, exitedAt: end, seenAt, timedOut });
     });
   });
 }
