@@ -101,7 +101,7 @@ const POLL_MS = 150;
  * user's terminal only what `opencode run` itself would have: text, and in JSON mode its event lines.
  */
 export class HeadlessRun {
-  private readonly deferred = new Map<string, { item: DeferredContinuation; timer: ReturnType<typeof setTimeout> | undefined }>();
+  private readonly deferred = new Map<string, { item: DeferredContinuation; timer: ReturnType<typeof setTimeout> }>();
   private readonly answered = new Set<string>();
 
   constructor(
@@ -126,10 +126,10 @@ export class HeadlessRun {
 
   /** Keeps `item` for the end of the run; sends it after {@link DEFER_GRACE_MS} if the run goes on listening. */
   defer(item: DeferredContinuation): void {
-    this.deferred.get(item.sessionID)?.timer && clearTimeout(this.deferred.get(item.sessionID)!.timer);
+    // A later failure of the same session replaces what was owed for it.
+    const previous = this.deferred.get(item.sessionID);
+    if (previous) clearTimeout(previous.timer);
     const timer = setTimeout(() => {
-      const entry = this.deferred.get(item.sessionID);
-      if (entry?.item !== item) return;
       this.deferred.delete(item.sessionID);
       void item.send().catch(() => undefined);
     }, DEFER_GRACE_MS);
@@ -147,7 +147,7 @@ export class HeadlessRun {
     const items = [...this.deferred.values()];
     this.deferred.clear();
     for (const { item, timer } of items) {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       try {
         await this.finishOne(item);
       } catch (error) {
