@@ -39,6 +39,7 @@ export function classifyError(input: unknown, options?: ClassifyOptions): Verdic
     if (row === undefined) return UNKNOWN;
     const verdict: { -readonly [K in keyof Verdict]: Verdict[K] } = { kind: row.kind, rule: row.id };
     if (row.provider !== GENERIC_PROVIDER) verdict.provider = row.provider;
+    if (row.scope) verdict.scope = row.scope;
     if (TIMED_KINDS.has(row.kind)) {
       const times = parseReset(fields, readNow(options), row.kind);
       if (times.retryAfterMs !== undefined) verdict.retryAfterMs = times.retryAfterMs;

@@ -2,15 +2,18 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { MAX_AGENT_FILE_BYTES, agentConfigDirs, isValidAgentName, parseAgentMarkdown, type AgentDefinition } from "./agent-files";
 import { readStateSync } from "./lane-store";
-import { poolOf } from "./lane-health";
+import { declaredPool } from "./lane-health";
 import { listAgents, nodeListingFileSystem, type ListedAgent, type ListingFileSystem } from "./list-agents";
 import { parseModelRef } from "./resolve-fallback";
 import { loadSettings } from "./settings";
 
 /** One thing `doctor` found: what is wrong and what to do about it. */
 export interface Finding {
-  /** `error`: a fallback will not happen as declared; `warning`: it may not help, or something was skipped. */
-  readonly level: "error" | "warning";
+  /**
+   * `error`: a fallback will not happen as declared; `warning`: it may not help, or something was skipped;
+   * `note`: how the plugin will decide, where a user might expect otherwise.
+   */
+  readonly level: "error" | "warning" | "note";
   /** The agent it concerns, when it concerns one. */
   readonly agent?: string;
   /** The file it concerns, when it concerns one. */
@@ -64,8 +67,7 @@ type Parsed = { readonly ok: true; readonly agent: AgentDefinition } | { readonl
 /**
  * Checks the fallback setup the plugin would run with, without running OpenCode: every agent file in
  * every folder OpenCode reads parses (`---js` is refused), every `fallback_agent` names a valid, existing
- * agent with a `provider/model` model, no chain of fallbacks loops, a fallback does not share its
- * source's provider (or declared pool), every `OPENCODE_SESSION_FALLBACK_*` variable is valid, and the
+ * agent with a `provider/model` model, no chain of fallbacks loops, a fallback's pool is explained, every `OPENCODE_SESSION_FALLBACK_*` variable is valid, and the
  * lane state file is ours and readable. Synchronous, read-only, and never throws.
  *
  * Agents declared only in opencode.json's `agent` key are not read: a `fallback_agent` naming one is
@@ -82,6 +84,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   const findings: Finding[] = [];
   const error = (message: string, at: { agent?: string; file?: string } = {}) => findings.push({ level: "error", ...at, message });
   const warning = (message: string, at: { agent?: string; file?: string } = {}) => findings.push({ level: "warning", ...at, message });
+  const note = (message: string, at: { agent?: string; file?: string } = {}) => findings.push({ level: "note", ...at, message });
 
   const worktree = input.worktree ?? findWorktree(input.directory, fs);
   const configDirs = agentConfigDirs({
@@ -152,14 +155,20 @@ export function runDoctor(input: DoctorInput): DoctorReport {
       continue;
     }
     const from = source.agent.model === undefined ? undefined : parseModelRef(source.agent.model);
-    if (from && poolOf(from, settings.pools) === poolOf(to, settings.pools)) {
+    if (from) {
       const lanes = `agent "${entry.name}" (${source.agent.model}) falls back to "${targetName}" (${targetModel})`;
-      warning(
-        from.providerID === to.providerID
-          ? `${lanes} on the same provider, one quota pool: the plugin never falls back within a pool, so it skips this fallback; pick another provider, or declare separate pools in OPENCODE_SESSION_FALLBACK_POOLS if the models have separate quotas`
-          : `${lanes} in the same pool "${poolOf(to, settings.pools)}" (OPENCODE_SESSION_FALLBACK_POOLS): the plugin never falls back within a pool, so it skips this fallback; pick a model outside the pool`,
-        at,
-      );
+      const pool = declaredPool(from, settings.pools);
+      if (pool !== undefined && pool === declaredPool(to, settings.pools)) {
+        note(
+          `${lanes} in the same pool "${pool}" (OPENCODE_SESSION_FALLBACK_POOLS): when ${source.agent.model} fails, the plugin tries the lanes of the chain outside that pool first, and this one only when no other is left`,
+          at,
+        );
+      } else if (pool === undefined && from.providerID === to.providerID && from.modelID !== to.modelID) {
+        note(
+          `${lanes} on the same provider ID: the plugin uses it as declared (a proxy's accounts, Copilot's models and Gemini's per-model quotas are separate). Only an error that says the whole account is out (an empty balance, a refused key) makes it try lanes of other providers first; declare OPENCODE_SESSION_FALLBACK_POOLS if these models share one quota`,
+          at,
+        );
+      }
     }
   }
 

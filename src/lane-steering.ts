@@ -1,5 +1,6 @@
 import type { CoolingLane, LaneHealth } from "./lane-health";
-import { poolOf } from "./lane-health";
+import { failedPoolOf } from "./lane-health";
+import { laneGuard } from "./lane-guard";
 import { formatMs } from "./fallback-policy";
 import type { OpencodePort } from "./opencode-port";
 import { quietly } from "./best-effort";
@@ -73,10 +74,8 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
   if (!requested || !message.agent) return "untouched";
   const cooling = deps.health.cooling(requested, now);
   if (!cooling) return "untouched";
-  const pool = poolOf(requested, deps.settings.pools);
-  const resolution = await deps.resolve(message.agent, {
-    avoid: (model) => avoidReason(model, pool, deps, now),
-  });
+  const pool = failedPoolOf(requested, deps.settings.pools, cooling.scope);
+  const resolution = await deps.resolve(message.agent, laneGuard(deps.health, deps.settings.pools, pool, now));
   if (!resolution.ok) {
     deps.note("warn", { outcome: "no-way-around", event: "chat.message", sessionID, lane: cooling.lane, reason: resolution.reason }, `session ${sessionID}: ${cooling.lane} is cooling (${cooling.kind}) until ${new Date(cooling.until).toISOString()} but no fallback can take the turn: ${resolution.message}`);
     return "no-way-around";
@@ -94,14 +93,6 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
     }),
   );
   return "avoided-cooling";
-}
-
-/** Why a lane must not take a turn now, or undefined when it may. */
-export function avoidReason(model: ModelRef, failedPool: string, deps: Pick<SteeringDeps, "health" | "settings">, now: number): string | undefined {
-  const cooling = deps.health.cooling(model, now);
-  if (cooling) return `cooling until ${new Date(cooling.until).toISOString()}`;
-  if (poolOf(model, deps.settings.pools) === failedPool) return `same pool as the failed lane (${failedPool})`;
-  return undefined;
 }
 
 /** Until when the session stays on its lane: the primary's cooldown, or a pace switch's window reset. */

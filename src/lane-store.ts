@@ -20,6 +20,9 @@ const stateSchema = z.object({
         since: z.number().finite(),
         kind: z.enum(["quota", "auth-pool", "auth", "rate-limit", "overload", "context", "abort", "unknown"]),
         rule: z.string().max(200),
+        strikes: z.number().int().min(0).max(64).optional(),
+        basis: z.enum(["reset", "wait", "usage", "cooldown"]).optional(),
+        scope: z.literal("account").optional(),
       }),
     )
     .max(1000),

@@ -20,12 +20,27 @@ export interface FallbackTarget {
   readonly file: string;
   /** Agents of the chain passed over on the way, and why (cooling, same pool). */
   readonly skipped: readonly string[];
+  /** Set when the target shares the failed lane's pool and was taken because no other lane is left: why. */
+  readonly lastResort?: string;
 }
 
-/** What a chain walk must avoid. */
+/** A lane of the chain that was passed over, and why. */
+export interface PassedLane {
+  readonly agent: string;
+  readonly model: ModelRef;
+  readonly reason: string;
+}
+
+/** What a chain walk must avoid, and what it takes only when nothing else is left. */
 export interface ChainGuard {
-  /** Why a lane must not be used now (it is cooling), or undefined when it may. */
+  /** Why a lane must not be used now (it is known to be cooling), or undefined when it may. */
   readonly avoid: (model: ModelRef) => string | undefined;
+  /**
+   * Why a lane is better left for last (it shares the failed lane's pool), or undefined. Such a lane is
+   * passed over while the chain has another lane to offer, and taken when it has none: a declared lane
+   * not known to be cooling is always tried before the user is left with nothing.
+   */
+  readonly deprioritize?: (model: ModelRef) => string | undefined;
 }
 
 /** A chain longer than this is refused: nobody declares eight fallbacks, a generated loop might. */
@@ -45,7 +60,7 @@ export type ResolutionFailure =
 /** A target, or why there is none, in words a user can act on. */
 export type Resolution =
   | { readonly ok: true; readonly target: FallbackTarget }
-  | { readonly ok: false; readonly reason: ResolutionFailure; readonly message: string };
+  | { readonly ok: false; readonly reason: ResolutionFailure; readonly message: string; readonly passed?: readonly PassedLane[] };
 
 /** Looks an agent up by name: the markdown files first, then the agents OpenCode's config declared. */
 export type AgentSource = (name: string) => Promise<AgentLookup>;
@@ -87,13 +102,21 @@ export async function resolveFallback(sourceAgent: string, lookup: AgentSource, 
   }
   const path = [sourceAgent];
   const skipped: string[] = [];
+  const passed: PassedLane[] = [];
+  let reserve: { target: FallbackTarget; note: string; reason: string } | undefined;
+  // The end of the chain: the lane kept for last, if any; else nothing is left.
+  const end = (message: string): Resolution => {
+    if (!reserve) return { ok: false, reason: "chain-exhausted", message, passed };
+    const rest = skipped.filter((s) => s !== reserve!.note);
+    return { ok: true, target: { ...reserve.target, skipped: rest, lastResort: reserve.reason } };
+  };
   let current = source.agent;
   for (let hop = 0; hop < MAX_CHAIN; hop++) {
     const next = current.fallbackAgent;
     if (next === undefined) {
       return skipped.length === 0
         ? { ok: false, reason: "no-fallback-agent", message: `agent "${sourceAgent}" (${source.agent.file}) declares no fallback_agent` }
-        : { ok: false, reason: "chain-exhausted", message: `every fallback of agent "${sourceAgent}" must be avoided now (${skipped.join("; ")}), and "${current.name}" declares no further fallback_agent` };
+        : end(`every fallback of agent "${sourceAgent}" must be avoided now (${skipped.join("; ")}), and "${current.name}" declares no further fallback_agent`);
     }
     if (path.includes(next)) {
       return { ok: false, reason: "cycle", message: `the fallback chain of agent "${sourceAgent}" loops: ${[...path, next].join(" -> ")}` };
@@ -105,12 +128,18 @@ export async function resolveFallback(sourceAgent: string, lookup: AgentSource, 
     }
     const target = toTarget(sourceAgent, found.agent, skipped);
     if (!target.ok) return target;
-    const avoid = guard?.avoid(target.target.model);
-    if (avoid === undefined) return target;
-    skipped.push(`${next} (${target.target.model.providerID}/${target.target.model.modelID}: ${avoid})`);
+    const model = target.target.model;
+    const avoid = guard?.avoid(model);
+    const later = avoid === undefined ? guard?.deprioritize?.(model) : undefined;
+    if (avoid === undefined && later === undefined) return target;
+    const reason = avoid ?? `${later}; tried only if no other lane is left`;
+    const note = `${next} (${model.providerID}/${model.modelID}: ${reason})`;
+    skipped.push(note);
+    passed.push({ agent: next, model, reason });
+    if (avoid === undefined && !reserve) reserve = { target: target.target, note, reason: later! };
     current = found.agent;
   }
-  return { ok: false, reason: "chain-exhausted", message: `the fallback chain of agent "${sourceAgent}" is longer than ${MAX_CHAIN} agents: ${path.join(" -> ")}` };
+  return end(`the fallback chain of agent "${sourceAgent}" is longer than ${MAX_CHAIN} agents: ${path.join(" -> ")}`);
 }
 
 function toTarget(sourceAgent: string, agent: AgentDefinition, skipped: readonly string[]): Resolution {

@@ -112,7 +112,7 @@ function status(rest: readonly string[], io: CliIo): number {
   }
   // The plugin's own merge: per lane the later `until` wins, expired lanes are dropped.
   const health = new LaneHealth();
-  health.merge(read.ok ? read.lanes : []);
+  health.merge({ lanes: read.ok ? read.lanes : [] });
   const lanes = health.list(io.now);
   if (json) {
     io.out(JSON.stringify({ stateFile, now: io.now, lanes }, null, 2));
@@ -126,6 +126,17 @@ function status(rest: readonly string[], io: CliIo): number {
   for (const line of table(["lane", "kind", "rule", "until"], rows)) io.out(line);
   return 0;
 }
+
+/** How chains, pools and cooldowns decide, as `doctor` ends its report (README: "How a lane is chosen"). */
+export const HOW_LANES_DECIDE: readonly string[] = [
+  "How a lane is chosen when one fails:",
+  "  chain     the agent's fallback_agent, then that agent's fallback_agent, and so on (at most 8); the first lane that may serve takes the turn.",
+  "  cooling   a lane that failed is passed over until the provider's reset (header, body, text, or its usage window), else for the cooldown",
+  "            (OPENCODE_SESSION_FALLBACK_COOLDOWN_MS), doubled each time it fails again right after (up to 2h); a lane that serves starts afresh.",
+  "  pools     lanes of a declared pool (OPENCODE_SESSION_FALLBACK_POOLS), or of the provider when the error says the whole account is out,",
+  "            are tried after every other lane of the chain, never skipped outright: a declared lane not known to be cooling is always tried.",
+  "  none left every lane tried is named with when it is expected back, in a toast and the log, and the turn stops at once.",
+];
 
 /** `doctor`: the agents as the plugin reads them, and what is wrong with them. */
 function doctor(rest: readonly string[], io: CliIo): number {
@@ -149,11 +160,12 @@ function renderDoctor(report: DoctorReport, io: CliIo): string[] {
     lines.push(...table(["agent", "model", "fallback", "chain", "file"], rows));
   }
   if (report.findings.length > 0) lines.push("");
-  const ordered = [...report.findings.filter((f) => f.level === "error"), ...report.findings.filter((f) => f.level === "warning")];
-  for (const f of ordered) lines.push(`${f.level.padEnd(7)}  ${f.message}`);
+  const levels = ["error", "warning", "note"] as const;
+  for (const level of levels) for (const f of report.findings) if (f.level === level) lines.push(`${f.level.padEnd(7)}  ${f.message}`);
   const errors = report.findings.filter((f) => f.level === "error").length;
-  const warnings = report.findings.length - errors;
+  const warnings = report.findings.filter((f) => f.level === "warning").length;
   const withFallback = report.agents.filter((a) => a.fallback !== undefined).length;
+  if (withFallback > 0) lines.push("", ...HOW_LANES_DECIDE);
   lines.push("", `${count(report.agents.length, "agent")}, ${withFallback} with a fallback, ${count(errors, "error")}, ${count(warnings, "warning")}`);
   return lines;
 }

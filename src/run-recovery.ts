@@ -3,8 +3,8 @@ import { decideFallback, type Trigger } from "./fallback-policy";
 import type { LogLevel, MessageInfo, OpencodePort } from "./opencode-port";
 import { modelText, planRecovery } from "./plan-recovery";
 import { redactSecrets } from "./redact";
-import { poolOf } from "./lane-health";
-import { avoidReason } from "./lane-steering";
+import { failedPoolOf } from "./lane-health";
+import { laneGuard } from "./lane-guard";
 import type { SharedHealth } from "./shared-health";
 import type { ChainGuard, Resolution } from "./resolve-fallback";
 import { pendingContinuation, type SessionBook, type SessionRecord } from "./session-state";
@@ -129,10 +129,8 @@ export async function recover(
     note(deps, "warn", { ...base, outcome: "no-agent" }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) but no agent is recorded for the failed turn; the error is left as it is`);
     return "no-agent";
   }
-  const failedPool = failedModel ? poolOf(failedModel, settings.pools) : undefined;
-  const resolution = await deps.resolve(agent, {
-    avoid: (model) => (failedPool ? avoidReason(model, failedPool, { health: deps.shared.health, settings }, deps.clock()) : undefined),
-  });
+  const failedPool = failedModel ? failedPoolOf(failedModel, settings.pools, verdict.scope) : undefined;
+  const resolution = await deps.resolve(agent, laneGuard(deps.shared.health, settings.pools, failedPool, deps.clock()));
   if (!resolution.ok) {
     note(deps, "warn", { ...base, outcome: "unresolved", agent, reason: resolution.reason }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) on agent "${agent}", no fallback: ${resolution.message}; the error is left as it is`);
     return "unresolved";

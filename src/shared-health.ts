@@ -21,7 +21,7 @@ export class SharedHealth {
   ) {
     const initial = store.read();
     if (!initial.ok && initial.reason !== "missing") this.report(initial.reason, initial.message);
-    this.health = new LaneHealth(initial.ok ? initial.lanes : []);
+    this.health = new LaneHealth(initial.ok ? { lanes: initial.lanes } : {});
     this.lastSeenMtime = this.mtime();
   }
 
@@ -31,7 +31,7 @@ export class SharedHealth {
     if (mtime === this.lastSeenMtime) return;
     this.lastSeenMtime = mtime;
     const read = this.store.read();
-    if (read.ok) this.health.merge(read.lanes);
+    if (read.ok) this.health.merge({ lanes: read.lanes });
     else if (read.reason !== "missing") this.report(read.reason, read.message);
   }
 
@@ -41,8 +41,8 @@ export class SharedHealth {
       .then(async () => {
         const now = this.clock();
         const disk = this.store.read();
-        if (disk.ok) this.health.merge(disk.lanes);
-        await this.store.write(this.health.list(now), now);
+        if (disk.ok) this.health.merge({ lanes: disk.lanes });
+        await this.store.write(this.health.snapshot(now).lanes, now);
         this.lastSeenMtime = this.mtime();
       })
       .catch((error: unknown) => this.report("write", error instanceof Error ? error.message : String(error)));

@@ -33,6 +33,8 @@ export interface Verdict {
   readonly retryAfterMs?: number;
   /** Epoch milliseconds at which the quota or window resets, when the provider said so. */
   readonly resetAt?: number;
+  /** `account` when the error says the whole account or key is out, not only this model. */
+  readonly scope?: "account";
 }
 
 /** Options of {@link classifyError}. */

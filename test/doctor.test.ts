@@ -152,25 +152,25 @@ describe("runDoctor", () => {
     expect(r.agents.find((a) => a.name === "g")?.file).toBe(globalFile);
   });
 
-  it("a fallback on the same provider is a warning, silenced by declaring separate pools", () => {
+  it("a fallback on the same provider is used as declared: a note says so and when the account's scope changes it; separate pools silence it", () => {
     t = tempSetup({ a: agent({ model: "anthropic/claude-opus-4", fallback_agent: "b" }), b: agent({ model: "anthropic/claude-haiku-4" }) });
     expect(t.doctor().findings).toEqual([
       {
-        level: "warning",
+        level: "note",
         agent: "a",
         file: t.agentFile("a"),
-        message: expect.stringContaining("same provider, one quota pool: the plugin never falls back within a pool"),
+        message: expect.stringMatching(/on the same provider ID: the plugin uses it as declared.*Only an error that says the whole account is out/),
       },
     ]);
     expect(t.doctor({ OPENCODE_SESSION_FALLBACK_POOLS: "work=anthropic/claude-opus-4;personal=anthropic/claude-haiku-4" }).findings).toEqual([]);
   });
 
-  it("two providers declared in one pool are a warning too", () => {
+  it("two lanes declared in one pool: a note that the fallback is tried after every lane outside the pool, never a warning", () => {
     t = tempSetup({ a: agent({ model: "cliproxy/gpt-5", fallback_agent: "b" }), b: agent({ model: "openai/gpt-5" }) });
     expect(t.doctor().findings).toEqual([]);
-    expect(warnings(t.doctor({ OPENCODE_SESSION_FALLBACK_POOLS: "team=cliproxy,openai" }))).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/same pool "team"/) }),
-    ]);
+    const r = t.doctor({ OPENCODE_SESSION_FALLBACK_POOLS: "team=cliproxy,openai" });
+    expect(warnings(r)).toEqual([]);
+    expect(r.findings).toEqual([expect.objectContaining({ level: "note", message: expect.stringMatching(/same pool "team".*tries the lanes of the chain outside that pool first, and this one only when no other is left/) })]);
   });
 
   it("each bad OPENCODE_SESSION_FALLBACK_* value is an error naming the variable", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LaneHealth, cooldownEnd, poolOf } from "../src/lane-health";
+import { LaneHealth, cooldownEnd, declaredPool, failedPoolOf, inPool } from "../src/lane-health";
 import { STATE_FORMAT, defaultStateFile, fileLaneStore, parseState, serializeState } from "../src/lane-store";
 import { SharedHealth } from "../src/shared-health";
 import { steerTurn, type SteerableMessage, type SteeringDeps } from "../src/lane-steering";
@@ -44,19 +44,24 @@ describe("LaneHealth cooldowns (injected clock)", () => {
     const health = new LaneHealth();
     const entry = health.markCooling(A, { kind: "quota", rule: "r" }, T0, 900_000);
     expect(health.clear(A, T0 + 100)).toBe(true);
-    health.merge([entry]);
+    health.merge({ lanes: [entry] });
     expect(health.cooling(A, T0 + 200)).toBeUndefined();
-    health.merge([{ ...entry, since: T0 + 300, until: T0 + 999_999 }]);
+    health.merge({ lanes: [{ ...entry, since: T0 + 300, until: T0 + 999_999 }] });
     expect(health.cooling(A, T0 + 400)).toBeDefined();
   });
 
-  it("pools: declared by model, then by provider, else the provider ID", () => {
+  it("pools: declared by model, then by provider; none by default; the provider's account only when the error says so", () => {
     const pools = loadSettings({ OPENCODE_SESSION_FALLBACK_POOLS: "claude-max=anthropic,cliproxy_claude;gpro=google/gemini-2.5-pro" }, undefined, "/p").settings.pools;
-    expect(poolOf(A, pools)).toBe("claude-max");
-    expect(poolOf({ providerID: "cliproxy_claude", modelID: "x" }, pools)).toBe("claude-max");
-    expect(poolOf({ providerID: "google", modelID: "gemini-2.5-pro" }, pools)).toBe("gpro");
-    expect(poolOf({ providerID: "google", modelID: "gemini-2.5-flash" }, pools)).toBe("provider:google");
-    expect(poolOf(B, new Map())).toBe("provider:openai");
+    expect(declaredPool(A, pools)).toBe("claude-max");
+    expect(declaredPool({ providerID: "cliproxy_claude", modelID: "x" }, pools)).toBe("claude-max");
+    expect(declaredPool({ providerID: "google", modelID: "gemini-2.5-pro" }, pools)).toBe("gpro");
+    expect(declaredPool({ providerID: "google", modelID: "gemini-2.5-flash" }, pools)).toBeUndefined();
+    expect(failedPoolOf(B, new Map(), undefined)).toBeUndefined();
+    expect(failedPoolOf(B, new Map(), "account")).toBe("provider:openai");
+    expect(failedPoolOf(A, pools, "account")).toBe("claude-max");
+    expect(inPool({ providerID: "openai", modelID: "gpt-5-mini" }, "provider:openai", new Map())).toBe(true);
+    expect(inPool({ providerID: "google", modelID: "gemini-2.5-flash" }, "gpro", pools)).toBe(false);
+    expect(inPool({ providerID: "google", modelID: "gemini-2.5-pro" }, "provider:google", pools)).toBe(false);
   });
 
   it("an invalid pools value is reported by name and ignored", () => {
@@ -85,7 +90,7 @@ describe("the lane state file", () => {
     health.markCooling(A, { kind: "quota", rule: "r", resetAt: T0 + 1000 }, T0, 1);
     await store.write(health.list(T0), T0);
     const read = store.read();
-    expect(read).toEqual({ ok: true, lanes: [{ lane: "anthropic/claude-opus", until: T0 + 1000, since: T0, kind: "quota", rule: "r" }] });
+    expect(read).toEqual({ ok: true, lanes: [{ lane: "anthropic/claude-opus", until: T0 + 1000, since: T0, kind: "quota", rule: "r", strikes: 0, basis: "reset" }] });
     expect(readFileSync(file, "utf8")).toContain(STATE_FORMAT);
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(path.dirname(file))).toEqual(["lanes.json"]);

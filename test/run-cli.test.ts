@@ -192,17 +192,26 @@ describe("opencode-session-fallback doctor", () => {
     w.agent("c", "---\nmodel: p/other\n---\n");
     const ok = run(["doctor"], w.env, w.dir);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/^warning +agent "a" \(p\/m\) falls back to "c" \(p\/other\) on the same provider/m);
-    expect(ok.out.split("\n").at(-1)).toBe("3 agents, 1 with a fallback, 0 errors, 1 warning");
+    expect(ok.out).toMatch(/^note +agent "a" \(p\/m\) falls back to "c" \(p\/other\) on the same provider ID: the plugin uses it as declared/m);
+    expect(ok.out).toContain("How a lane is chosen when one fails:");
+    expect(ok.out.split("\n").at(-1)).toBe("3 agents, 1 with a fallback, 0 errors, 0 warnings");
+    const warned = run(["doctor"], { ...w.env, OPENCODE_SESSION_FALLBACK_POOLS: "team=p/m,q/m" }, w.dir);
+    w.agent(".hidden", "---\nmodel: p/m\n---\n");
+    const withWarning = run(["doctor"], w.env, w.dir);
+    expect(warned.code).toBe(0);
+    expect(withWarning.code).toBe(0);
+    expect(withWarning.out).toMatch(/^warning +/m);
+    expect(withWarning.out.split("\n").at(-1)).toBe("4 agents, 1 with a fallback, 0 errors, 1 warning");
   });
 
-  it("errors are printed before warnings", () => {
+  it("errors are printed before warnings, warnings before notes", () => {
     w = tempWorld();
     w.agent("a", "---\nmodel: p/m\nfallback_agent: b\n---\n");
     w.agent("b", "---\nmodel: p/n\n---\n");
+    w.agent(".hidden", "---\nmodel: p/m\n---\n");
     const lines = run(["doctor"], { ...w.env, OPENCODE_SESSION_FALLBACK_MAX_WAIT_MS: "-5" }, w.dir).out.split("\n");
-    const levels = lines.filter((l) => /^(error|warning) /.test(l)).map((l) => l.split(" ")[0]);
-    expect(levels).toEqual(["error", "warning"]);
+    const levels = lines.filter((l) => /^(error|warning|note) /.test(l)).map((l) => l.split(" ")[0]);
+    expect(levels).toEqual(["error", "warning", "note"]);
   });
 
   it("--json prints the raw report, with the same exit code", () => {

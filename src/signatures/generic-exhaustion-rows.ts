@@ -31,6 +31,7 @@ export const GENERIC_EXHAUSTION_ROWS: readonly Signature[] = [
     id: "generic-insufficient-balance",
     provider: GENERIC_PROVIDER,
     kind: "quota",
+    scope: "account",
     when: [
       {
         text: /\binsufficient (?:account )?(?:balance|credits?|funds)\b|\bcredits? (?:are |is )?depleted\b|\bout of credits?\b|\bran out of (?:credits?|balance)\b|\bbalance is (?:insufficient|too low|negative)\b|\boverdue (?:balance|payment)\b|\bmaximum billing reached\b|\bmonthly included credits\b/i,

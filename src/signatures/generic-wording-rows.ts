@@ -44,6 +44,7 @@ export const GENERIC_WORDING_ROWS: readonly Signature[] = [
     id: "invalid-api-key",
     provider: GENERIC_PROVIDER,
     kind: "auth",
+    scope: "account",
     when: [
       { errorCode: ["invalid_api_key"] },
       { errorType: ["authentication_error"] },

@@ -28,6 +28,7 @@ export const OPENCODE_ROWS: readonly Signature[] = [
     id: "opencode-provider-auth",
     provider: "opencode",
     kind: "auth",
+    scope: "account",
     when: [{ name: ["ProviderAuthError"] }],
     sample: "ProviderAuthError: Anthropic API key is missing.",
     seen: "OpenCode message-v2 ProviderAuthError (corpus: provider-auth-missing-key)",

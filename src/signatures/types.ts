@@ -37,6 +37,11 @@ export interface Signature {
   readonly provider: string;
   /** The class the row assigns. */
   readonly kind: VerdictKind;
+  /**
+   * `account` when the error itself says the whole account or key is out (an empty balance, a refused
+   * key), not only the model: every lane of the provider then shares the failure's pool.
+   */
+  readonly scope?: "account";
   /** Alternatives (OR); each is an AND of its fields. */
   readonly when: readonly SignatureCondition[];
   /** A real sample of what the row matches (its text, or the decisive field). */
