@@ -90,6 +90,13 @@ export interface DeferredContinuation {
   readonly send: () => Promise<{ readonly ok: true; readonly afterID: string } | { readonly ok: false; readonly error: string }>;
 }
 
+/** A continuation followed at the end of the run: the newest message before the turn to wait for. */
+interface Follow {
+  afterID: string;
+  recovering: boolean;
+  failure?: { readonly notice: string; readonly error: string };
+}
+
 /** If the run has not ended this long after the abort, the continuation is sent at once (the run is still listening). */
 export const DEFER_GRACE_MS = 5000;
 
@@ -103,6 +110,12 @@ const POLL_MS = 150;
 export class HeadlessRun {
   private readonly deferred = new Map<string, { item: DeferredContinuation; timer: ReturnType<typeof setTimeout> }>();
   private readonly answered = new Set<string>();
+  /** Failures owed to the user at the end of the run: no lane was left, so nothing continues. */
+  private readonly failures = new Map<string, { readonly notice: string; readonly error: string }>();
+  /** Continuations being followed in `finish`, and what a recovery of theirs changed. */
+  private readonly following = new Map<string, Follow>();
+  /** Set once `finish` runs: a failure of a followed continuation is recovered at once, not deferred. */
+  private finishing = false;
 
   constructor(
     readonly host: HostProcess,
@@ -115,7 +128,7 @@ export class HeadlessRun {
 
   /** Whether a recovery of this session must leave its continuation to the end of the run: the run's own session. */
   async owns(sessionID: string): Promise<boolean> {
-    if (this.host.kind !== "run") return false;
+    if (this.host.kind !== "run" || this.finishing) return false;
     try {
       return (await this.port.parentOf?.(sessionID)) === undefined;
     } catch {
@@ -139,11 +152,47 @@ export class HeadlessRun {
 
   /** Whether anything is owed. */
   get pending(): boolean {
-    return this.deferred.size > 0;
+    return this.deferred.size > 0 || this.failures.size > 0;
+  }
+
+  /** Whether the continuation of `sessionID` is being followed: its failures are still the plugin's to handle. */
+  isFollowing(sessionID: string): boolean {
+    return this.following.has(sessionID);
+  }
+
+  /** A recovery of a followed continuation has started: its aborted turn is not the end. */
+  recovering(sessionID: string): void {
+    const follow = this.following.get(sessionID);
+    if (follow) follow.recovering = true;
+  }
+
+  /** A recovery of a followed continuation sent the next one: follow the answers after `afterID`. */
+  continued(sessionID: string, afterID: string): void {
+    const follow = this.following.get(sessionID);
+    if (!follow) return;
+    follow.afterID = afterID;
+    follow.recovering = false;
+  }
+
+  /** Nothing can continue `sessionID`: the run ends with `error` (exit 1), after `notice` on stderr. */
+  gaveUp(sessionID: string, notice: string, error: string): void {
+    const follow = this.following.get(sessionID);
+    if (follow) {
+      follow.failure = { notice, error };
+      follow.recovering = false;
+      return;
+    }
+    this.failures.set(sessionID, { notice, error });
   }
 
   /** Sends every deferred continuation, follows it and prints it. Never rejects. */
   async finish(): Promise<void> {
+    this.finishing = true;
+    for (const [sessionID, failure] of this.failures) {
+      this.out.stderr.write(`opencode-session-fallback: ${redactSecrets(failure.notice)}\n`);
+      this.fail(sessionID, failure.error);
+    }
+    this.failures.clear();
     const items = [...this.deferred.values()];
     this.deferred.clear();
     for (const { item, timer } of items) {
@@ -158,8 +207,19 @@ export class HeadlessRun {
 
   private async finishOne(item: DeferredContinuation): Promise<void> {
     this.out.stderr.write(`opencode-session-fallback: ${redactSecrets(item.notice)}\n`);
+    const follow: Follow = { afterID: "", recovering: false };
+    this.following.set(item.sessionID, follow);
+    try {
+      await this.follow(item, follow);
+    } finally {
+      this.following.delete(item.sessionID);
+    }
+  }
+
+  private async follow(item: DeferredContinuation, follow: Follow): Promise<void> {
     const sent = await item.send();
     if (!sent.ok) return this.fail(item.sessionID, `the continuation could not be sent: ${sent.error}`);
+    if (follow.afterID === "") follow.afterID = sent.afterID;
     const deadline = this.clock() + this.waitMs;
     const printed = new Set<string>();
     let header = false;
@@ -181,7 +241,11 @@ export class HeadlessRun {
         for (const part of entry.parts) this.print(item.sessionID, part, printed);
       }
       await this.answerPermissions(item.sessionID);
-      const last = answers[answers.length - 1]?.info;
+      if (follow.failure) {
+        this.out.stderr.write(`opencode-session-fallback: ${redactSecrets(follow.failure.notice)}\n`);
+        return this.fail(item.sessionID, follow.failure.error);
+      }
+      const last = follow.recovering ? undefined : answers.filter((e) => e.info.id > follow.afterID).at(-1)?.info;
       if (last?.time?.completed) {
         if (last.error !== undefined && last.error !== null) return this.fail(item.sessionID, errorText(last.error), last.error);
         // OpenCode's own loop ends at a finish other than tool-calls/unknown.

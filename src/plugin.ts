@@ -13,6 +13,7 @@ import { SessionBook } from "./session-state";
 import { loadSettings } from "./settings";
 import { fileLaneStore, type LaneStore } from "./lane-store";
 import { SharedHealth } from "./shared-health";
+import { laneGuard } from "./lane-guard";
 import { steerTurn } from "./lane-steering";
 import { SubtaskRepair } from "./repair-subtasks";
 import { PaceRouter } from "./usage/pace-router";
@@ -101,12 +102,14 @@ export function createHooks(
     clock,
     note: noteFor("idle"),
     persistShadowedBy: () => modelShadow(input.directory, env),
+    avoid: (model, now) => laneGuard(shared.health, settings.pools, undefined, now).avoid(model),
   });
   const host = hostProcessOf(environment.argv ?? process.argv);
   const headless = host.kind === "run" ? new HeadlessRun(host, port, settings.runWaitMs, environment.output) : undefined;
   const deps: RecoveryDeps = {
     ...(headless ? { headless } : {}),
     afterTurn: (sessionID, last) => pace.afterTurn(sessionID, last),
+    usageReset: (model, now) => pace.exhaustedUntil(model.providerID, now),
     port,
     classify: classifyError,
     resolve: (agent, guard) => resolveFallback(agent, lookup, guard),
@@ -135,10 +138,11 @@ export function createHooks(
 
   return {
     event(input: { event: unknown }): Promise<void> {
-      if (closing) return DONE;
       try {
         const routed = routeEvent(input?.event);
         if (routed === undefined) return DONE;
+        // While closing, only the continuation a headless run follows is still this instance's to handle.
+        if (closing && !headless?.isFollowing(routed.sessionID)) return DONE;
         const work = handleRoutedEvent(routed, deps).catch(() => undefined);
         environment.track?.(work);
       } catch {

@@ -38,10 +38,10 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
       }
       return "not-eligible";
     }
-    const retryAt = event.type === "retry" ? event.error.next : undefined;
     let outcome: Outcome = "ignored";
     await deps.book.run(event.sessionID, async (record) => {
-      outcome = await recover(record, event.sessionID, event.type, verdict, receivedAt, deps, undefined, retryAt);
+      const failure = event.type === "retry" ? { retry: event.error, errorText: event.error.message } : { errorText: errorText(event.error) };
+      outcome = await recover(record, event.sessionID, event.type, verdict, receivedAt, deps, failure);
       if (event.type === "error" && outcome !== "recovered") failContinuation(record, receivedAt, event.error);
     });
     return outcome;
@@ -125,7 +125,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
       finishContinuation(rec, { status: "failed", error: errorText(failed.error) });
       return;
     }
-    outcome = await recover(rec, sessionID, "idle", verdict, receivedAt, deps, messages);
+    outcome = await recover(rec, sessionID, "idle", verdict, receivedAt, deps, { known: messages, errorText: errorText(failed.error) });
     // No new continuation was sent for this failure: whoever waits on the old one learns it failed.
     if (outcome !== "recovered") finishContinuation(rec, { status: "failed", error: errorText(failed.error) });
   });

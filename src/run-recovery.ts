@@ -3,8 +3,12 @@ import { decideFallback, type Trigger } from "./fallback-policy";
 import type { LogLevel, MessageInfo, OpencodePort } from "./opencode-port";
 import { modelText, planRecovery } from "./plan-recovery";
 import { redactSecrets } from "./redact";
-import { failedPoolOf } from "./lane-health";
+import { failedPoolOf, type LaneHealth } from "./lane-health";
 import { laneGuard } from "./lane-guard";
+import { noLaneLeft } from "./no-lane-left";
+import { announcedRetryWaitMs } from "./retry-wait";
+import type { RetryStatus } from "./route-event";
+import type { ModelRef, PassedLane } from "./resolve-fallback";
 import type { SharedHealth } from "./shared-health";
 import type { ChainGuard, Resolution } from "./resolve-fallback";
 import { pendingContinuation, type SessionBook, type SessionRecord } from "./session-state";
@@ -41,6 +45,21 @@ export interface RecoveryDeps {
   readonly clock: () => number;
   /** Set when the plugin runs inside `opencode run`: the run's own session continues when the run closes. */
   readonly headless?: HeadlessRun;
+  /**
+   * The reset of the failed provider's exhausted usage window (Anthropic, Codex), when a usage source
+   * covers it: a lane whose end the plugin only guessed cools until then. Asked after the recovery.
+   */
+  readonly usageReset?: (model: ModelRef, now: number) => Promise<number | undefined>;
+}
+
+/** What is known of the failure besides its verdict. */
+export interface FailureInput {
+  /** The session's messages, when the caller has read them. */
+  readonly known?: readonly MessageInfo[];
+  /** The retry status, for the retry trigger. */
+  readonly retry?: RetryStatus;
+  /** The provider's message, for the user when no lane is left (redacted here). */
+  readonly errorText?: string;
 }
 
 /** The outcome of one handled event, for tests and the debug log. */
@@ -53,6 +72,7 @@ export type Outcome =
   | "aborted-by-user"
   | "budget-spent"
   | "fallback-lane-failed"
+  | "no-lane-left"
   | "unresolved"
   | "no-agent"
   | "read-failed"
@@ -69,13 +89,13 @@ export async function recover(
   verdict: Verdict,
   receivedAt: number,
   deps: RecoveryDeps,
-  known?: readonly MessageInfo[],
-  retryAt?: number,
+  failure: FailureInput = {},
 ): Promise<Outcome> {
   const { port, settings, book } = deps;
   const base = { event: trigger, sessionID, rule: verdict.rule, kind: verdict.kind };
+  const retryAt = failure.retry?.next;
 
-  let messages = known;
+  let messages = failure.known;
   if (!messages) {
     try {
       messages = await port.messages(sessionID);
@@ -111,11 +131,7 @@ export async function recover(
     return "not-eligible";
   }
   book.markHandled(record, key);
-  if (failedModel) {
-    const cooling = deps.shared.health.markCooling(failedModel, verdict, deps.clock(), settings.cooldownMs);
-    void deps.shared.persist();
-    note(deps, "debug", { ...base, outcome: "lane-cooling", lane: cooling.lane, until: cooling.until }, `${cooling.lane} is avoided until ${new Date(cooling.until).toISOString()}`);
-  }
+  if (failedModel) markFailed(failedModel, verdict, failure, receivedAt, deps, base);
 
   if (record.recoveries >= settings.attemptLimit) {
     const message = `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}, rule ${verdict.rule}) but the fallback budget is spent (${record.recoveries} of OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT=${settings.attemptLimit}); the error is left as it is`;
@@ -131,6 +147,9 @@ export async function recover(
   }
   const failedPool = failedModel ? failedPoolOf(failedModel, settings.pools, verdict.scope) : undefined;
   const resolution = await deps.resolve(agent, laneGuard(deps.shared.health, settings.pools, failedPool, deps.clock()));
+  if (!resolution.ok && resolution.reason === "chain-exhausted" && resolution.passed && resolution.passed.length > 0) {
+    return nothingLeft(record, sessionID, trigger, verdict, failedModel, resolution.passed, failure, deps);
+  }
   if (!resolution.ok) {
     note(deps, "warn", { ...base, outcome: "unresolved", agent, reason: resolution.reason }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) on agent "${agent}", no fallback: ${resolution.message}; the error is left as it is`);
     return "unresolved";
@@ -143,6 +162,9 @@ export async function recover(
 
   const plan = planRecovery({ target, verdict, switchAgent: settings.switchAgent, ...(failedModel ? { failedModel } : {}) });
   const deferred = deps.headless !== undefined && (await deps.headless.owns(sessionID));
+  // At the end of a headless run, the continuation being followed failed in turn: the next one goes out now.
+  const followed = deps.headless?.isFollowing(sessionID) ?? false;
+  if (followed) deps.headless!.recovering(sessionID);
   record.recoveries += 1;
   const decidedAt = deps.clock();
 
@@ -166,6 +188,7 @@ export async function recover(
   if (record.userAbortAt >= receivedAt) {
     note(deps, "info", { ...base, outcome: "aborted-by-user", agent, target: target.agent }, `session ${sessionID}: the user aborted during the recovery; nothing is sent`);
     finishContinuation(record, { status: "failed", error: "the user aborted" });
+    if (followed) deps.headless!.gaveUp(sessionID, "the user aborted the turn", "the user aborted");
     return "aborted-by-user";
   }
   let sendError = "";
@@ -180,8 +203,10 @@ export async function recover(
       note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describeError(error) }, message);
       finishContinuation(record, { status: "failed", error: describeError(error) });
       await quietly(() => port.toast({ title: "Session fallback failed", message: redactSecrets(message), variant: "error", duration: 10000 }));
+      if (followed) deps.headless!.gaveUp(sessionID, plan.toast.message, `the continuation could not be sent: ${redactSecrets(sendError)}`);
       return "prompt-failed";
     }
+    if (followed) deps.headless!.continued(sessionID, afterID);
     const promptedAt = deps.clock();
     record.continuedAt = promptedAt;
     record.lane = { primary: record.lane?.primary ?? failedModel ?? target.model, target, since: promptedAt };
@@ -220,6 +245,75 @@ export async function recover(
   });
   note(deps, "info", { ...base, outcome: "deferred", agent, target: target.agent, to: modelText(target.model) }, `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}); the headless run ended its wait at the abort, so the continuation on ${modelText(target.model)} is sent when the run closes`);
   return "recovered";
+}
+
+/**
+ * Marks the failed lane as cooling, for as long as the provider said (its reset, its wait, or on the
+ * retry path the wait OpenCode announced when it is not OpenCode's own backoff), else for the cooldown;
+ * a quota whose end is only guessed is then looked up in the provider's usage windows.
+ */
+function markFailed(model: ModelRef, verdict: Verdict, failure: FailureInput, receivedAt: number, deps: RecoveryDeps, base: Record<string, unknown> & { event: string }): void {
+  const health = deps.shared.health;
+  const announced = failure.retry ? announcedRetryWaitMs(failure.retry, receivedAt) : undefined;
+  const retryAfterMs = verdict.retryAfterMs ?? announced;
+  const cause = { kind: verdict.kind, rule: verdict.rule, ...(verdict.resetAt !== undefined ? { resetAt: verdict.resetAt } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(verdict.scope ? { scope: verdict.scope } : {}) };
+  const entry = health.markCooling(model, cause, deps.clock(), deps.settings.cooldownMs);
+  void deps.shared.persist();
+  note(deps, "debug", { ...base, outcome: "lane-cooling", lane: entry.lane, until: entry.until, basis: entry.basis, strikes: entry.strikes }, `${entry.lane} is avoided until ${new Date(entry.until).toISOString()} (${entry.basis}${entry.strikes ? `, failure ${entry.strikes + 1} in a row` : ""})`);
+  if (entry.basis === "cooldown" && verdict.kind === "quota" && deps.usageReset) void refineFromUsage(model, health, deps, base);
+}
+
+async function refineFromUsage(model: ModelRef, health: LaneHealth, deps: RecoveryDeps, base: Record<string, unknown> & { event: string }): Promise<void> {
+  try {
+    const until = await deps.usageReset!(model, deps.clock());
+    if (until === undefined) return;
+    const refined = health.refine(model, until, deps.clock());
+    if (!refined) return;
+    void deps.shared.persist();
+    note(deps, "info", { ...base, outcome: "lane-usage-reset", lane: refined.lane, until: refined.until }, `${refined.lane}: its usage window is exhausted until ${new Date(refined.until).toISOString()}; it is avoided until then`);
+  } catch (error) {
+    note(deps, "debug", { ...base, outcome: "usage-reset-failed", error: describeError(error) }, `the usage window of ${model.providerID} could not be read: ${describeError(error)}`);
+  }
+}
+
+/**
+ * No lane of the chain may take the turn: the user learns it now, with every lane and when it is
+ * expected back. A quota-like failure on the retry path stops the turn (OpenCode would retry a lane
+ * known to be out for about a minute); a headless run then ends with the provider's error.
+ */
+async function nothingLeft(
+  record: SessionRecord,
+  sessionID: string,
+  trigger: Trigger,
+  verdict: Verdict,
+  failedModel: ModelRef | undefined,
+  passed: readonly PassedLane[],
+  failure: FailureInput,
+  deps: RecoveryDeps,
+): Promise<Outcome> {
+  const { port, settings } = deps;
+  const stopped = trigger === "retry" && settings.fallbackOn.has(verdict.kind);
+  const providerMessage = redactSecrets(failure.errorText ?? failure.retry?.message ?? "");
+  const report = noLaneLeft({ sessionID, failed: failedModel, passed, health: deps.shared.health, now: deps.clock(), stopped, providerMessage });
+  const base = { event: trigger, sessionID, rule: verdict.rule, kind: verdict.kind };
+  note(deps, "warn", { ...base, outcome: "no-lane-left", lanes: report.lanes, stopped }, report.log);
+  await quietly(() => port.toast({ title: "Session fallback", message: redactSecrets(report.toast), variant: "error", duration: 15000 }));
+  if (!stopped) return "no-lane-left";
+  const owed = deps.headless !== undefined && (await deps.headless.owns(sessionID));
+  record.ownAbortUntil = Number.POSITIVE_INFINITY;
+  try {
+    await port.abort(sessionID);
+  } catch (error) {
+    note(deps, "warn", { ...base, outcome: "abort-failed", error: describeError(error) }, `session ${sessionID}: the turn could not be stopped (${describeError(error)}); OpenCode's retries go on`);
+  } finally {
+    record.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
+  }
+  const error = providerMessage || `${modelText(failedModel)}: ${verdict.kind}`;
+  // A parent whose task the abort cancels reads the provider's error as the task's result.
+  if (record.continuation) finishContinuation(record, { status: "failed", error });
+  else record.lastContinuation = { status: "failed", error };
+  if (owed || deps.headless?.isFollowing(sessionID)) deps.headless!.gaveUp(sessionID, report.toast, error);
+  return "no-lane-left";
 }
 
 /** Writes a decision to the debug log and, above debug level, to OpenCode's log. Never throws. */

@@ -145,13 +145,18 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
     expect(decisions.some((d) => d.outcome === "budget-spent")).toBe(true);
   });
 
-  it("the fallback lane failing is never recovered onto itself, whatever the limit", async () => {
+  it("the fallback lane failing is never recovered onto itself, whatever the limit: no lane left, said at once, the retries stopped", async () => {
     start({ OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT: "5" });
     fake.failedTurn("ses_8", "build", "backup/model-b");
     send(ev.retry("ses_8"));
     await settle();
     expect(fake.prompts()).toHaveLength(0);
-    expect(decisions.find((d) => d.outcome === "unresolved")?.reason).toBe("chain-exhausted");
+    const left = decisions.find((d) => d.outcome === "no-lane-left");
+    expect(left?.stopped).toBe(true);
+    expect(left?.lanes).toEqual([expect.stringMatching(/^backup\/model-b: quota, back in 15m 0s/)]);
+    expect(fake.count("abort")).toBe(1);
+    const toast = fake.calls.flatMap((c) => (c.call === "toast" ? [c.toast] : [])).find((t) => /No lane left/.test(t.message));
+    expect(toast?.message).toMatch(/backup\/model-b: quota, back in 15m.*The turn is stopped instead of retrying/);
   });
 
   it("unresolvable target: an agent without fallback_agent leaves the error untouched and says why", async () => {

@@ -28,7 +28,12 @@ export interface PaceRouterDeps {
    * which the project's opencode.json and OPENCODE_CONFIG_CONTENT override), or undefined.
    */
   readonly persistShadowedBy?: () => string | undefined;
+  /** Why a lane must not take a turn now (it is cooling), or undefined: such a lane is never an alternative. */
+  readonly avoid?: (model: ModelRef, now: number) => string | undefined;
 }
+
+/** A window at or above this percent used is exhausted. */
+export const EXHAUSTED_PERCENT = 99.5;
 
 /**
  * The usage-pace router: after each turn (`session.idle`), reads the usage of the provider that served it
@@ -64,7 +69,11 @@ export class PaceRouter {
       if (record.lastPaceSwitchAt > 0 && now - record.lastPaceSwitchAt < settings.minIntervalMs) return "rate-limited";
 
       const current: ModelRef = { providerID: last.providerID, modelID: last.modelID };
-      const alternatives = alternativeLanes(current, settings.routes);
+      const alternatives = alternativeLanes(current, settings.routes).filter((model) => {
+        const avoid = this.deps.avoid?.(model, now);
+        if (avoid !== undefined) this.deps.note("debug", { outcome: "pace-alternative-avoided", event: "idle", sessionID, lane: modelText(model) }, `${modelText(model)} is not an alternative now: ${avoid}`);
+        return avoid === undefined;
+      });
       const currentUsage = await this.usage(current.providerID, now);
       const decision = decidePace({
         current,
@@ -126,10 +135,25 @@ export class PaceRouter {
     return "switched";
   }
 
-  /** A provider's usage from the first source that covers it and answers; cached. */
-  private async usage(providerID: string, now: number): Promise<ProviderUsage | undefined> {
+  /**
+   * When the exhausted usage windows of `providerID` reset (the latest of them), read fresh: the lane
+   * just failed on quota and a cached reading may predate it. Undefined when no source covers the
+   * provider or no window is exhausted. Never throws.
+   */
+  async exhaustedUntil(providerID: string, now: number): Promise<number | undefined> {
+    try {
+      const usage = await this.usage(providerID, now, true);
+      const resets = (usage?.windows ?? []).filter((w) => w.usedPercent >= EXHAUSTED_PERCENT && w.resetsAt > now).map((w) => w.resetsAt);
+      return resets.length > 0 ? Math.max(...resets) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A provider's usage from the first source that covers it and answers; cached unless `fresh`. */
+  private async usage(providerID: string, now: number, fresh = false): Promise<ProviderUsage | undefined> {
     const cached = this.cache.get(providerID);
-    if (cached && now - cached.at < USAGE_CACHE_MS) return cached.usage;
+    if (!fresh && cached && now - cached.at < USAGE_CACHE_MS) return cached.usage;
     let usage: ProviderUsage | undefined;
     for (const source of this.deps.sources) {
       if (!source.covers(providerID)) continue;
