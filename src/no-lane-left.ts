@@ -20,6 +20,8 @@ function laneLine(model: ModelRef, health: LaneHealth, now: number, via?: string
 export function noLaneLeft(input: {
   readonly sessionID: string;
   readonly failed: ModelRef | undefined;
+  /** The session's own lane, when it runs on a fallback: it is out too. */
+  readonly primary?: ModelRef;
   readonly passed: readonly PassedLane[];
   readonly health: LaneHealth;
   readonly now: number;
@@ -28,11 +30,17 @@ export function noLaneLeft(input: {
   /** The provider's own words, redacted by the caller. */
   readonly providerMessage: string;
 }): { readonly log: string; readonly toast: string; readonly lanes: readonly string[] } {
-  const { failed, passed, health, now } = input;
-  const lanes = [
-    ...(failed ? [laneLine(failed, health, now)] : []),
-    ...passed.filter((p) => !failed || laneKey(p.model) !== laneKey(failed)).map((p) => laneLine(p.model, health, now, p.agent, p.reason)),
-  ];
+  const { failed, primary, passed, health, now } = input;
+  const seen = new Set<string>();
+  const lanes: string[] = [];
+  const add = (model: ModelRef, line: () => string) => {
+    if (seen.has(laneKey(model))) return;
+    seen.add(laneKey(model));
+    lanes.push(line());
+  };
+  if (primary) add(primary, () => laneLine(primary, health, now));
+  if (failed) add(failed, () => laneLine(failed, health, now));
+  for (const p of passed) add(p.model, () => laneLine(p.model, health, now, p.agent, p.reason));
   const next = input.stopped
     ? "The turn is stopped instead of retrying a lane known to be out; send your message again when a lane is back, or pick another model."
     : "OpenCode's own retries go on.";

@@ -64,6 +64,7 @@ export function planRecovery(input: PlanInput): RecoveryPlan {
     `</${CONTINUATION_TAG}>`,
   ].join("\n");
   const system = !switchAgent && target.prompt ? `${block}\n\n${target.prompt}` : block;
+  const passed = passedOver(target);
   return {
     body: {
       agent: switchAgent ? target.agent : target.sourceAgent,
@@ -73,12 +74,19 @@ export function planRecovery(input: PlanInput): RecoveryPlan {
     },
     toast: {
       title: "Session fallback",
-      message: `${failed}: ${why}. Continuing this session on ${fallback} (fallback agent "${target.agent}").`,
+      message: `${failed}: ${why}. Continuing this session on ${fallback} (fallback agent "${target.agent}")${passed}.`,
       variant: "warning",
       duration: 8000,
     },
-    summary: `${failed} failed (${verdict.kind}, rule ${verdict.rule}); continuing on ${fallback} via fallback agent "${target.agent}" as agent "${switchAgent ? target.agent : target.sourceAgent}"`,
+    summary: `${failed} failed (${verdict.kind}, rule ${verdict.rule}); continuing on ${fallback} via fallback agent "${target.agent}" as agent "${switchAgent ? target.agent : target.sourceAgent}"${passed}`,
   };
+}
+
+/** `; passed over a (p/m: cooling …)` and why a lane of the failed pool was taken, or nothing. */
+function passedOver(target: FallbackTarget): string {
+  const skipped = target.skipped.length > 0 ? `; passed over ${target.skipped.join("; ")}` : "";
+  const last = target.lastResort ? `; taken as the last lane left (it ${target.lastResort})` : "";
+  return `${skipped}${last}`;
 }
 
 /**

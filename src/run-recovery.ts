@@ -133,13 +133,6 @@ export async function recover(
   book.markHandled(record, key);
   if (failedModel) markFailed(failedModel, verdict, failure, receivedAt, deps, base);
 
-  if (record.recoveries >= settings.attemptLimit) {
-    const message = `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}, rule ${verdict.rule}) but the fallback budget is spent (${record.recoveries} of OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT=${settings.attemptLimit}); the error is left as it is`;
-    note(deps, "warn", { ...base, outcome: "budget-spent", recoveries: record.recoveries, limit: settings.attemptLimit }, message);
-    await quietly(() => port.toast({ title: "Session fallback", message: `${modelText(failedModel)}: ${verdict.kind}. No automatic fallback left for this session (limit ${settings.attemptLimit}).`, variant: "error", duration: 8000 }));
-    return "budget-spent";
-  }
-
   const agent = failed?.agent ?? failed?.mode ?? lastUser?.agent;
   if (!agent) {
     note(deps, "warn", { ...base, outcome: "no-agent" }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) but no agent is recorded for the failed turn; the error is left as it is`);
@@ -149,6 +142,15 @@ export async function recover(
   const resolution = await deps.resolve(agent, laneGuard(deps.shared.health, settings.pools, failedPool, deps.clock()));
   if (!resolution.ok && resolution.reason === "chain-exhausted" && resolution.passed && resolution.passed.length > 0) {
     return nothingLeft(record, sessionID, trigger, verdict, failedModel, resolution.passed, failure, deps);
+  }
+  if (record.recoveries >= settings.attemptLimit) {
+    const stopping = stopsTurn(trigger, verdict, settings);
+    const message = `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}, rule ${verdict.rule}) but the fallback budget is spent (${record.recoveries} of OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT=${settings.attemptLimit}); ${stopping ? "the turn is stopped instead of retrying a lane known to be out" : "the error is left as it is"}`;
+    note(deps, "warn", { ...base, outcome: "budget-spent", recoveries: record.recoveries, limit: settings.attemptLimit, stopped: stopping }, message);
+    const toast = `${modelText(failedModel)}: ${verdict.kind}. No automatic fallback left for this session (limit ${settings.attemptLimit})${stopping ? "; the turn is stopped: send your message again later, or pick another model" : ""}.`;
+    await quietly(() => port.toast({ title: "Session fallback", message: toast, variant: "error", duration: 10000 }));
+    if (stopping) await stopTurn(record, sessionID, verdict, failedModel, failure, deps, toast);
+    return "budget-spent";
   }
   if (!resolution.ok) {
     note(deps, "warn", { ...base, outcome: "unresolved", agent, reason: resolution.reason }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) on agent "${agent}", no fallback: ${resolution.message}; the error is left as it is`);
@@ -292,28 +294,43 @@ async function nothingLeft(
   deps: RecoveryDeps,
 ): Promise<Outcome> {
   const { port, settings } = deps;
-  const stopped = trigger === "retry" && settings.fallbackOn.has(verdict.kind);
+  const stopped = stopsTurn(trigger, verdict, settings);
   const providerMessage = redactSecrets(failure.errorText ?? failure.retry?.message ?? "");
-  const report = noLaneLeft({ sessionID, failed: failedModel, passed, health: deps.shared.health, now: deps.clock(), stopped, providerMessage });
+  const report = noLaneLeft({ sessionID, failed: failedModel, ...(record.lane ? { primary: record.lane.primary } : {}), passed, health: deps.shared.health, now: deps.clock(), stopped, providerMessage });
   const base = { event: trigger, sessionID, rule: verdict.rule, kind: verdict.kind };
   note(deps, "warn", { ...base, outcome: "no-lane-left", lanes: report.lanes, stopped }, report.log);
   await quietly(() => port.toast({ title: "Session fallback", message: redactSecrets(report.toast), variant: "error", duration: 15000 }));
-  if (!stopped) return "no-lane-left";
+  if (stopped) await stopTurn(record, sessionID, verdict, failedModel, failure, deps, report.toast);
+  return "no-lane-left";
+}
+
+/** A quota-like failure on the retry path: OpenCode would retry a lane known to be out for about a minute. */
+function stopsTurn(trigger: Trigger, verdict: Verdict, settings: Settings): boolean {
+  return trigger === "retry" && settings.fallbackOn.has(verdict.kind);
+}
+
+/**
+ * Stops a turn nothing will continue: aborts it (OpenCode's retries end), gives a waiting parent the
+ * provider's error as its task's result, and has a headless run end with that error (exit 1).
+ */
+async function stopTurn(record: SessionRecord, sessionID: string, verdict: Verdict, failedModel: ModelRef | undefined, failure: FailureInput, deps: RecoveryDeps, notice: string): Promise<void> {
   const owed = deps.headless !== undefined && (await deps.headless.owns(sessionID));
+  const followed = deps.headless?.isFollowing(sessionID) ?? false;
+  // The followed continuation's aborted turn is not its end: the reason comes right after.
+  if (followed) deps.headless!.recovering(sessionID);
   record.ownAbortUntil = Number.POSITIVE_INFINITY;
   try {
-    await port.abort(sessionID);
+    await deps.port.abort(sessionID);
   } catch (error) {
-    note(deps, "warn", { ...base, outcome: "abort-failed", error: describeError(error) }, `session ${sessionID}: the turn could not be stopped (${describeError(error)}); OpenCode's retries go on`);
+    note(deps, "warn", { event: "retry", sessionID, outcome: "abort-failed", error: describeError(error) }, `session ${sessionID}: the turn could not be stopped (${describeError(error)}); OpenCode's retries go on`);
   } finally {
     record.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
   }
-  const error = providerMessage || `${modelText(failedModel)}: ${verdict.kind}`;
+  const error = redactSecrets(failure.errorText ?? failure.retry?.message ?? "") || `${modelText(failedModel)}: ${verdict.kind}`;
   // A parent whose task the abort cancels reads the provider's error as the task's result.
   if (record.continuation) finishContinuation(record, { status: "failed", error });
   else record.lastContinuation = { status: "failed", error };
-  if (owed || deps.headless?.isFollowing(sessionID)) deps.headless!.gaveUp(sessionID, report.toast, error);
-  return "no-lane-left";
+  if (owed || followed) deps.headless!.gaveUp(sessionID, redactSecrets(notice), error);
 }
 
 /** Writes a decision to the debug log and, above debug level, to OpenCode's log. Never throws. */
