@@ -51,10 +51,10 @@ export function countingStore(file: string): CountingStore {
   return {
     file,
     writes,
-    read: () => inner.read(),
-    async write(lanes, now) {
+    read: (now) => inner.read(now),
+    async update(merge, now) {
       try {
-        await inner.write(lanes, now);
+        await inner.update(merge, now);
       } finally {
         writes.done += 1;
       }

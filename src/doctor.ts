@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { MAX_AGENT_FILE_BYTES, agentConfigDirs, isValidAgentName, parseAgentMarkdown, type AgentDefinition } from "./agent-files";
-import { readStateSync } from "./lane-store";
+import { readStateSync, refusedWarning } from "./lane-store";
 import { declaredPool } from "./lane-health";
 import { listAgents, nodeListingFileSystem, type ListedAgent, type ListingFileSystem } from "./list-agents";
 import { parseModelRef } from "./resolve-fallback";
@@ -60,6 +60,8 @@ export interface DoctorInput {
   /** The home folder; by default `$HOME`. Also the base of the default lane state file. */
   readonly home?: string;
   readonly fs?: DoctorFileSystem;
+  /** The time the state file is judged at; by default now. */
+  readonly now?: number;
 }
 
 type Parsed = { readonly ok: true; readonly agent: AgentDefinition } | { readonly ok: false; readonly message: string };
@@ -204,7 +206,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   for (const w of warnings) error(`${w}: fix the value or unset the variable`);
 
   // 5. The lane state file.
-  const state = readStateSync(settings.stateFile);
+  const state = readStateSync(settings.stateFile, input.now ?? Date.now());
   if (!state.ok && state.reason !== "missing") {
     const todo =
       state.reason === "foreign"
@@ -214,6 +216,8 @@ export function runDoctor(input: DoctorInput): DoctorReport {
           : "fix its permissions, or point OPENCODE_SESSION_FALLBACK_STATE_FILE at another file";
     warning(`${state.message}: ${todo}`, { file: settings.stateFile });
   }
+  const refused = refusedWarning(settings.stateFile, state);
+  if (refused) warning(refused, { file: settings.stateFile });
 
   const agents: AgentRow[] = effective.map((entry) => {
     const p = parsed.get(entry);

@@ -3,7 +3,8 @@ import { classifyError } from "./classify-error";
 import { runDoctor, type DoctorReport } from "./doctor";
 import { decideFallback, formatMs, type Trigger } from "./fallback-policy";
 import { LaneHealth } from "./lane-health";
-import { readStateSync } from "./lane-store";
+import { isoOrNever } from "./lane-guard";
+import { readStateSync, refusedWarning } from "./lane-store";
 import { loadSettings } from "./settings";
 
 const USAGE = `usage: opencode-session-fallback explain '<error text or JSON>' [--json]
@@ -104,15 +105,16 @@ function status(rest: readonly string[], io: CliIo): number {
   const { settings, warnings } = loadSettings(io.env, undefined, io.cwd);
   for (const w of warnings) io.err(`warning: ${w}`);
   const stateFile = settings.stateFile;
-  const read = readStateSync(stateFile);
+  const read = readStateSync(stateFile, io.now);
   if (!read.ok && read.reason !== "missing") {
     if (json) io.out(JSON.stringify({ stateFile, ok: false, reason: read.reason, message: read.message }, null, 2));
     else io.err(read.message);
     return 1;
   }
-  // The plugin's own merge: per lane the later `until` wins, expired lanes are dropped.
-  const health = new LaneHealth();
-  health.merge({ lanes: read.ok ? read.lanes : [] });
+  const refused = refusedWarning(stateFile, read);
+  if (refused) io.err(`warning: ${refused}`);
+  // The plugin's own merge (newest observation wins); expired lanes are not listed.
+  const health = new LaneHealth(read.ok ? read : {});
   const lanes = health.list(io.now);
   if (json) {
     io.out(JSON.stringify({ stateFile, now: io.now, lanes }, null, 2));
@@ -122,7 +124,7 @@ function status(rest: readonly string[], io: CliIo): number {
     io.out("no lane is cooling");
     return 0;
   }
-  const rows = lanes.map((l) => [l.lane, l.kind, l.rule, `${new Date(l.until).toISOString()} (in ${formatMs(l.until - io.now)})`]);
+  const rows = lanes.map((l) => [l.lane, l.kind, l.rule, `${isoOrNever(l.until)} (in ${formatMs(l.until - io.now)})`]);
   for (const line of table(["lane", "kind", "rule", "until"], rows)) io.out(line);
   return 0;
 }
@@ -142,7 +144,7 @@ export const HOW_LANES_DECIDE: readonly string[] = [
 function doctor(rest: readonly string[], io: CliIo): number {
   const json = jsonFlag("doctor", rest, io);
   if (json === undefined) return 2;
-  const report = runDoctor({ directory: io.cwd, env: io.env });
+  const report = runDoctor({ directory: io.cwd, env: io.env, now: io.now });
   const errors = report.findings.filter((f) => f.level === "error").length;
   if (json) {
     io.out(JSON.stringify(report, null, 2));

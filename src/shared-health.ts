@@ -1,12 +1,14 @@
 import { statSync } from "node:fs";
 import { LaneHealth } from "./lane-health";
-import type { LaneStore } from "./lane-store";
+import { refusedWarning, type LaneStore, type StateRead } from "./lane-store";
 
 /**
  * Lane health shared by every session of the process and, through the state file, by every OpenCode
  * process of the user and across restarts. Loaded at init; re-read when the file changed (another
- * process found a lane out); written after every change, merged with what is on disk. A corrupt,
- * foreign or unwritable file is reported once and never stops a recovery.
+ * process found a lane out); written after every change, merged with what is on disk under the file's
+ * lock, so no process's update is lost and a lane one process saw serving is not written back by another.
+ * A corrupt, foreign or unwritable file, or entries out of range, are reported once and never stop a
+ * recovery.
  */
 export class SharedHealth {
   readonly health: LaneHealth;
@@ -19,9 +21,9 @@ export class SharedHealth {
     private readonly warn: (message: string) => void,
     private readonly clock: () => number,
   ) {
-    const initial = store.read();
-    if (!initial.ok && initial.reason !== "missing") this.report(initial.reason, initial.message);
-    this.health = new LaneHealth(initial.ok ? { lanes: initial.lanes } : {});
+    const initial = store.read(clock());
+    this.take(initial);
+    this.health = new LaneHealth(initial.ok ? initial : {});
     this.lastSeenMtime = this.mtime();
   }
 
@@ -30,9 +32,9 @@ export class SharedHealth {
     const mtime = this.mtime();
     if (mtime === this.lastSeenMtime) return;
     this.lastSeenMtime = mtime;
-    const read = this.store.read();
-    if (read.ok) this.health.merge({ lanes: read.lanes });
-    else if (read.reason !== "missing") this.report(read.reason, read.message);
+    const read = this.store.read(this.clock());
+    this.take(read);
+    if (read.ok) this.health.merge(read);
   }
 
   /** Writes the current health (merged with the file) after any pending write. Never rejects. */
@@ -40,9 +42,11 @@ export class SharedHealth {
     this.writing = this.writing
       .then(async () => {
         const now = this.clock();
-        const disk = this.store.read();
-        if (disk.ok) this.health.merge({ lanes: disk.lanes });
-        await this.store.write(this.health.snapshot(now).lanes, now);
+        await this.store.update((disk) => {
+          this.take(disk);
+          if (disk.ok) this.health.merge(disk);
+          return this.health.snapshot(now);
+        }, now);
         this.lastSeenMtime = this.mtime();
       })
       .catch((error: unknown) => this.report("write", error instanceof Error ? error.message : String(error)));
@@ -52,6 +56,13 @@ export class SharedHealth {
   /** Resolves once every write asked for so far has ended (the process may exit after it). */
   settled(): Promise<void> {
     return this.writing;
+  }
+
+  /** Reports what is wrong with a read, once per kind of wrong. */
+  private take(read: StateRead): void {
+    if (!read.ok && read.reason !== "missing") this.report(read.reason, read.message);
+    const refused = refusedWarning(this.store.file, read);
+    if (refused) this.report("range", refused);
   }
 
   private mtime(): number {

@@ -199,7 +199,7 @@ describe("runDoctor", () => {
   it("a valid state file, or none, is nothing to report", () => {
     t = tempSetup({ a: agent({ model: "p/m" }) });
     expect(t.doctor().findings).toEqual([]);
-    t.put(path.relative(t.root, t.stateFile), serializeState([{ lane: "p/m", until: 2, since: 1, kind: "quota", rule: "r" }], 1));
+    t.put(path.relative(t.root, t.stateFile), serializeState({ lanes: [{ lane: "p/m", until: 2, since: 1, kind: "quota", rule: "r" }], served: [] }, 1));
     expect(t.doctor().findings).toEqual([]);
   });
 

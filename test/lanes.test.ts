@@ -88,9 +88,15 @@ describe("the lane state file", () => {
     const store = fileLaneStore(file);
     const health = new LaneHealth();
     health.markCooling(A, { kind: "quota", rule: "r", resetAt: T0 + 1000 }, T0, 1);
-    await store.write(health.list(T0), T0);
-    const read = store.read();
-    expect(read).toEqual({ ok: true, lanes: [{ lane: "anthropic/claude-opus", until: T0 + 1000, since: T0, kind: "quota", rule: "r", strikes: 0, basis: "reset" }] });
+    health.clear(B, T0);
+    await store.update(() => health.snapshot(T0), T0);
+    const read = store.read(T0);
+    expect(read).toEqual({
+      ok: true,
+      lanes: [{ lane: "anthropic/claude-opus", until: T0 + 1000, since: T0, kind: "quota", rule: "r", strikes: 0, basis: "reset" }],
+      served: [{ lane: "openai/gpt-5", at: T0 }],
+      refused: [],
+    });
     expect(readFileSync(file, "utf8")).toContain(STATE_FORMAT);
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(path.dirname(file))).toEqual(["lanes.json"]);
@@ -99,10 +105,10 @@ describe("the lane state file", () => {
   it.each([
     ["not JSON", "{oops", "corrupt"],
     ["JSON of someone else", '{"hello":"world"}', "foreign"],
-    ["ours but invalid", JSON.stringify({ format: STATE_FORMAT, version: 1, updatedAt: 0, lanes: [{ lane: 5 }] }), "corrupt"],
+    ["ours but invalid", JSON.stringify({ format: STATE_FORMAT, version: 1, updatedAt: 0, lanes: { lane: 5 } }), "corrupt"],
     ["a future version", JSON.stringify({ format: STATE_FORMAT, version: 2, updatedAt: 0, lanes: [] }), "corrupt"],
   ])("%s is ignored with a reason, never thrown", (_label, text, reason) => {
-    const read = parseState(text, "/f");
+    const read = parseState(text, "/f", T0);
     expect(read).toMatchObject({ ok: false, reason });
     expect(!read.ok && read.message).toContain("/f");
   });
@@ -110,7 +116,7 @@ describe("the lane state file", () => {
   it("a foreign file is never overwritten", async () => {
     const file = path.join(dir, "lanes.json");
     writeFileSync(file, '{"mine":true}');
-    await expect(fileLaneStore(file).write([], T0)).rejects.toThrow(/not a opencode-session-fallback\/lanes file/);
+    await expect(fileLaneStore(file).update(() => ({ lanes: [], served: [] }), T0)).rejects.toThrow(/not a opencode-session-fallback\/lanes file/);
     expect(readFileSync(file, "utf8")).toBe('{"mine":true}');
   });
 
@@ -124,7 +130,7 @@ describe("the lane state file", () => {
     expect(shared.health.list(T0)).toEqual([]);
     shared.health.markCooling(A, { kind: "quota", rule: "r" }, T0, 60_000);
     await shared.persist();
-    expect(parseState(readFileSync(file, "utf8"), file)).toMatchObject({ ok: true, lanes: [{ lane: "anthropic/claude-opus" }] });
+    expect(parseState(readFileSync(file, "utf8"), file, T0)).toMatchObject({ ok: true, lanes: [{ lane: "anthropic/claude-opus" }] });
   });
 
   it("SharedHealth: sees what another process wrote, and merges it on write", async () => {
@@ -138,7 +144,7 @@ describe("the lane state file", () => {
     two.refresh();
     expect(two.health.cooling(A, T0 + 1)).toBeDefined();
     await two.persist();
-    const read = fileLaneStore(file).read();
+    const read = fileLaneStore(file).read(T0);
     expect(read.ok && read.lanes.map((l) => l.lane).sort()).toEqual(["anthropic/claude-opus", "openai/gpt-5"]);
   });
 

@@ -90,7 +90,7 @@ describe("opencode-session-fallback status", () => {
   it("prints the lane still cooling, with ISO and relative time, and not the expired one", () => {
     w = tempWorld();
     const until = NOW + (2 * 3600 + 13 * 60) * 1000;
-    w.put(w.stateFile, serializeState([lane("openai/gpt-5", until), lane("anthropic/claude-x", NOW - 1000, "anthropic-credit-balance")], NOW));
+    w.put(w.stateFile, serializeState({ lanes: [lane("openai/gpt-5", until), lane("anthropic/claude-x", NOW - 1000, "anthropic-credit-balance")], served: [] }, NOW));
     const r = run(["status"], w.env, w.dir);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^lane +kind +rule +until$/m);
@@ -100,7 +100,7 @@ describe("opencode-session-fallback status", () => {
 
   it("soonest back first", () => {
     w = tempWorld();
-    w.put(w.stateFile, serializeState([lane("late/m", NOW + 7_200_000), lane("soon/m", NOW + 90_000), lane("mid/m", NOW + 600_000)], NOW));
+    w.put(w.stateFile, serializeState({ lanes: [lane("late/m", NOW + 7_200_000), lane("soon/m", NOW + 90_000), lane("mid/m", NOW + 600_000)], served: [] }, NOW));
     const lines = run(["status"], w.env, w.dir).out.split("\n").slice(1);
     expect(lines.map((l) => l.split(/ +/)[0])).toEqual(["soon/m", "mid/m", "late/m"]);
     expect(lines[0]).toMatch(/\(in 1m 30s\)$/);
@@ -108,7 +108,7 @@ describe("opencode-session-fallback status", () => {
 
   it("--json prints the cooling lanes and the file", () => {
     w = tempWorld();
-    w.put(w.stateFile, serializeState([lane("openai/gpt-5", NOW + 60_000), lane("gone/m", NOW - 1)], NOW));
+    w.put(w.stateFile, serializeState({ lanes: [lane("openai/gpt-5", NOW + 60_000), lane("gone/m", NOW - 1)], served: [] }, NOW));
     const r = run(["status", "--json"], w.env, w.dir);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual({ stateFile: w.stateFile, now: NOW, lanes: [lane("openai/gpt-5", NOW + 60_000)] });
@@ -117,13 +117,13 @@ describe("opencode-session-fallback status", () => {
   it("only expired lanes, or no file at all: no lane is cooling, exit 0", () => {
     w = tempWorld();
     expect(run(["status"], w.env, w.dir)).toEqual({ code: 0, out: "no lane is cooling", err: "" });
-    w.put(w.stateFile, serializeState([lane("gone/m", NOW)], NOW));
+    w.put(w.stateFile, serializeState({ lanes: [lane("gone/m", NOW)], served: [] }, NOW));
     expect(run(["status"], w.env, w.dir)).toEqual({ code: 0, out: "no lane is cooling", err: "" });
   });
 
   it("the default state file is under $HOME (XDG data folder)", () => {
     w = tempWorld();
-    w.put(path.join(w.home, ".local", "share", "opencode", "opencode-session-fallback", "lanes.json"), serializeState([lane("home/m", NOW + 5000)], NOW));
+    w.put(path.join(w.home, ".local", "share", "opencode", "opencode-session-fallback", "lanes.json"), serializeState({ lanes: [lane("home/m", NOW + 5000)], served: [] }, NOW));
     expect(run(["status"], { HOME: w.home }, w.dir).out).toMatch(/^home\/m /m);
   });
 
