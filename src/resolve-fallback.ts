@@ -110,6 +110,13 @@ export async function resolveFallback(sourceAgent: string, lookup: AgentSource, 
     const rest = skipped.filter((s) => s !== reserve!.note);
     return { ok: true, target: { ...reserve.target, skipped: rest, lastResort: reserve.reason } };
   };
+  // A broken link past lanes already passed over (a loop, an unreadable agent, a bad model) ends the walk
+  // as the chain's end does: the lane kept for last is still taken, the lanes passed over still named.
+  const broken = (failure: Resolution & { ok: false }): Resolution => {
+    if (passed.length === 0) return failure;
+    skipped.push(`then the chain breaks: ${failure.message}`);
+    return end(`every fallback of agent "${sourceAgent}" reached must be avoided now (${skipped.join("; ")})`);
+  };
   let current = source.agent;
   for (let hop = 0; hop < MAX_CHAIN; hop++) {
     const next = current.fallbackAgent;
@@ -119,15 +126,15 @@ export async function resolveFallback(sourceAgent: string, lookup: AgentSource, 
         : end(`every fallback of agent "${sourceAgent}" must be avoided now (${skipped.join("; ")}), and "${current.name}" declares no further fallback_agent`);
     }
     if (path.includes(next)) {
-      return { ok: false, reason: "cycle", message: `the fallback chain of agent "${sourceAgent}" loops: ${[...path, next].join(" -> ")}` };
+      return broken({ ok: false, reason: "cycle", message: `the fallback chain of agent "${sourceAgent}" loops: ${[...path, next].join(" -> ")}` });
     }
     path.push(next);
     const found = await lookup(next);
     if (!found.ok) {
-      return { ok: false, reason: "target-unreadable", message: `fallback_agent "${next}" of agent "${current.name}" cannot be used: ${found.message}` };
+      return broken({ ok: false, reason: "target-unreadable", message: `fallback_agent "${next}" of agent "${current.name}" cannot be used: ${found.message}` });
     }
     const target = toTarget(sourceAgent, found.agent, skipped);
-    if (!target.ok) return target;
+    if (!target.ok) return broken(target);
     const model = target.target.model;
     const avoid = guard?.avoid(model);
     const later = avoid === undefined ? guard?.deprioritize?.(model) : undefined;

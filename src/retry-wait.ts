@@ -35,7 +35,7 @@ export function ownBackoffRange(attempt: number): { readonly min: number; readon
 export function announcedRetryWaitMs(status: RetryStatus, receivedAt: number): number | undefined {
   if (!Number.isFinite(status.next) || status.next <= 0 || !Number.isFinite(status.attempt) || status.attempt < 1) return undefined;
   const wait = status.next - receivedAt;
-  if (wait <= 0) return undefined;
+  if (!Number.isFinite(wait) || wait < 1) return undefined;
   const own = ownBackoffRange(status.attempt);
   if (wait >= own.min - EVENT_LATENCY_MS && wait <= own.max + 100) return undefined;
   return Math.round(wait);

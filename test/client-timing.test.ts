@@ -27,7 +27,11 @@ beforeEach(() => {
   port = new FakeOpencode();
   h = startHooks({ project, port });
 });
-afterEach(() => project.cleanup());
+afterEach(async () => {
+  // The plugin's last lane write ends before its files are removed (dispose waits for it).
+  await h.hooks.dispose?.();
+  project.cleanup();
+});
 
 describe("a turn counts as served only on evidence that the model answered", () => {
   it("the 1.18.33 aborted shape (completed, no error, no finish, zero tokens, a patch part only) is not an answer; an answer is", () => {

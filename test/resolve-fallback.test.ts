@@ -59,8 +59,19 @@ describe("resolveFallback along a chain", () => {
     expect(r).toMatchObject({ ok: false, reason: "chain-exhausted" });
     expect(!r.ok && r.message).toMatch(/a \(p1\/a: cooling\).*c \(p3\/c: cooling\)/);
   });
-  it("detects a cycle while walking", async () => {
+  it("a cycle reached past cooling lanes ends the chain: nothing left, every lane passed named, the loop said", async () => {
     const r = await resolveFallback("cyc", chain, avoiding("p1", "p2"));
-    expect(r).toMatchObject({ ok: false, reason: "cycle", message: expect.stringContaining("cyc -> loop1 -> loop2 -> loop1") });
+    expect(r).toMatchObject({ ok: false, reason: "chain-exhausted", message: expect.stringContaining("loops: cyc -> loop1 -> loop2 -> loop1") });
+    expect(!r.ok && r.passed?.map((p) => p.agent)).toEqual(["loop1", "loop2"]);
+  });
+
+  it("a cycle or a broken link past a lane kept for last still takes that lane (a and b naming each other)", async () => {
+    const pair = agents({ a: { model: "p1/a", fallbackAgent: "b" }, b: { model: "p2/b", fallbackAgent: "a" }, c: { model: "p2/c", fallbackAgent: "zz" } });
+    const samePool = { avoid: () => undefined, deprioritize: (m: { providerID: string }) => (m.providerID === "p2" ? "same pool" : undefined) };
+    const r = await resolveFallback("a", pair, samePool);
+    expect(r).toMatchObject({ ok: true, target: { agent: "b", lastResort: "same pool" } });
+    expect(r.ok && r.target.skipped.join(" ")).toContain("loops: a -> b -> a");
+    const broken = await resolveFallback("x", agents({ x: { model: "p1/x", fallbackAgent: "c" }, c: { model: "p2/c", fallbackAgent: "zz" } }), samePool);
+    expect(broken).toMatchObject({ ok: true, target: { agent: "c", lastResort: "same pool" } });
   });
 });

@@ -136,7 +136,8 @@ export function tempProject(agents: Record<string, string>): { dir: string; home
   };
   for (const [name, text] of Object.entries(agents)) write(name, text);
   mkdirSync(dir, { recursive: true });
-  return { dir, home, write, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  // A lane write of the test's plugin may still be creating its lock folder: retry instead of failing on ENOTEMPTY.
+  return { dir, home, write, cleanup: () => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }) };
 }
 
 /** Lets queued microtasks and promise chains settle. */
