@@ -90,8 +90,9 @@ export async function runWithPlugin(pluginUrl: string, runs: number, log: (line:
     for (let attempt = 1; recovery.length < runs; attempt++) {
       // The previous recovery marked the primary lane cooling (before it sent the fallback prompt); a new
       // session on a cooling lane goes straight to the fallback with no 429 to recover from, so wait
-      // until that cooldown is over.
-      const wait = lastFallbackAt + COOLDOWN_MS + 250 - Date.now();
+      // until that cooldown is over, and as long again: a lane failing right after its cooldown cools
+      // twice as long the next time (LaneHealth), a later failure starts afresh.
+      const wait = lastFallbackAt + 2 * COOLDOWN_MS + 250 - Date.now();
       if (wait > 0) await sleep(wait);
       const id = await oc.createSession(`bench: recovery ${attempt}`);
       await oc.promptAsync(id, { text: "What is 2 + 2?", agent: "coder" });

@@ -2,6 +2,7 @@
 import { cpus, loadavg } from "node:os";
 import type { DecisionResult } from "./decision";
 import type { HeadlessRunResult } from "./headless-run";
+import type { LaneOutResult } from "./lane-out";
 import type { HotPathResult } from "./hot-path";
 import type { MemoryResult } from "./memory";
 import type { RealServerResult } from "./real-server";
@@ -37,6 +38,7 @@ export interface Results {
   readonly memory?: MemoryResult;
   readonly server?: RealServerResult;
   readonly headless?: HeadlessResult;
+  readonly laneOut?: LaneOutResult;
   readonly wallMs: number;
 }
 
@@ -101,6 +103,15 @@ function rows(r: Results): Row[] {
     ]);
     out.push(["5 opencode run", "wall time of the run process, plugin (429 then fallback) / healthy", `${p50p95(x.plugin.wall)} / ${p50p95(x.healthy.wall)}`]);
     out.push(["5 opencode run", "wall time: median(plugin) - median(healthy)", `${duration(x.medians.pluginWall)} - ${duration(x.medians.healthyWall)} = ${signed(x.wallOverheadMs)}`]);
+  }
+  if (r.laneOut) {
+    for (const c of r.laneOut.cases) {
+      out.push([
+        "6 lane out 5 h",
+        `${c.label}; goal <= 2 probes/h`,
+        `${num(c.probesPerHour, 1)} probes/h, ${num(c.toastsPerHour, 1)} toasts/h (${c.failures} failed requests, ${c.toasts} toasts in ${c.turns} turns)`,
+      ]);
+    }
   }
   return out;
 }
@@ -215,8 +226,9 @@ mock provider: \`mock/gpt-primary\` answers OpenAI's real \`429 insufficient_quo
 (another provider) answers text; the agents are those of scripts/demo.ts (\`coder\` with \`fallback_agent:
 backup\`). 20 sessions run one after the other on one server; for each, the time from the mock receiving the
 first request for the primary (answered 429) to the mock receiving the fallback request, both timestamped by
-the mock. OPENCODE_SESSION_FALLBACK_COOLDOWN_MS is set to 1000 and each session starts at least 1.25 s after
-the previous fallback request (the lane is marked cooling before that request is sent): otherwise, with the default 15-minute cooldown, the plugin would send sessions 2-20 straight
+the mock. OPENCODE_SESSION_FALLBACK_COOLDOWN_MS is set to 1000 and each session starts at least 2.25 s after
+the previous fallback request (the lane is marked cooling before that request is sent, and a failure
+within a cooldown's length after it ends would cool twice as long): otherwise, with the default 15-minute cooldown, the plugin would send sessions 2-20 straight
 to the fallback before any 429 (the lane is known to be out), and there would be no recovery to time (a
 session that is steered anyway is reported and not counted). Stock
 OpenCode: the same scenario on a second server without the plugin; its 20 sessions run concurrently (each
@@ -252,7 +264,16 @@ run, OpenCode loaded the config again, initialised the plugin a second time and 
 tools again before the fallback request, as it had before the first request). Medians here are stats.ts's \`median\` (the mean of the
 middle two of an even count); the table's p50 is nearest-rank.
 
+**6. A lane out for 5 hours.** One session on \`codex/gpt-5\` (\`fallback_agent\` on another provider) while
+that lane cannot serve for 5 hours, a user turn every 2 minutes (150 turns), on a simulated clock. The
+plugin's own parts decide: LaneHealth how long the lane cools, the steering of each new turn (what the
+\`chat.message\` hook runs) whether it goes to the fallback or back to the primary; a turn that reaches the
+primary fails and is recovered as src/run-recovery.ts does (lane marked cooling, the session's sticky lane
+set, one toast). A probe is a failed request after the first (the first is how the lane was found out);
+toasts count the steering's ("back on primary", "out, sent to fallback") and one per recovery. The third
+row forgets the lane's history before each failure: 0.2's fixed 15-minute cooldown, for comparison.
+
 Reproduce: \`npm run bench\` (about 4 minutes on 2 cores; it rebuilds \`dist/\` from src/ first).\
-\`npm run bench -- --only=run\` runs figure 5 alone (printed, this file left as it is).
+\`npm run bench -- --only=run\` runs figure 5 alone, \`--only=lanes\` figure 6 (printed, this file left as it is).
 `;
 }

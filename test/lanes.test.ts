@@ -12,6 +12,7 @@ import { resolveFallback } from "../src/resolve-fallback";
 import { CONTINUE_TEXT } from "../src/plan-recovery";
 import type { AgentLookup } from "../src/agent-files";
 import { FakeOpencode } from "./support/fake-opencode";
+import { steeringDeps } from "./support/steering-deps";
 
 const A = { providerID: "anthropic", modelID: "claude-opus" };
 const B = { providerID: "openai", modelID: "gpt-5" };
@@ -181,15 +182,7 @@ describe("steering a new turn (chat.message)", () => {
     now = T0;
     fake = new FakeOpencode();
     notes = [];
-    deps = {
-      book: new SessionBook(() => now),
-      health: new LaneHealth(),
-      settings: loadSettings({}, undefined, "/p").settings,
-      port: fake,
-      resolve: (agent, guard) => resolveFallback(agent, lookup, guard),
-      clock: () => now,
-      note: (_level, record) => void notes.push(record.outcome),
-    };
+    deps = steeringDeps(lookup, fake, () => now, (_level, record) => void notes.push(record.outcome));
   });
   const message = (model = A, agent = "build"): SteerableMessage => ({ agent, model: { ...model } });
   const user = [{ type: "text", text: "hello" }];
