@@ -5,7 +5,9 @@ import type { RetryStatus } from "./route-event";
  * `next`: the epoch ms of the next attempt. OpenCode 1.18.33 (session/retry.ts) sets it from the
  * response's `retry-after-ms` / `retry-after` header when there is one, else from its own backoff:
  * 2 s × 2^(attempt − 1), plus up to 25 % jitter, capped at 30 s when the response had no headers at all.
- * A `next` outside that backoff's range for the attempt is the provider's word.
+ * A `next` outside that backoff's range for the attempt is the provider's word. The range widens with the
+ * attempt (attempt 5: 30-40 s), so past OpenCode's default of 5 attempts a long announced wait can read as
+ * its own backoff; the error path (headers, body) still gives the provider's word then.
  */
 
 /** OpenCode's own backoff (RETRY_INITIAL_DELAY, RETRY_BACKOFF_FACTOR, RETRY_JITTER_FACTOR, RETRY_MAX_DELAY_NO_HEADERS). */
