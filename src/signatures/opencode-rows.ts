@@ -34,6 +34,15 @@ export const OPENCODE_ROWS: readonly Signature[] = [
     seen: "OpenCode message-v2 ProviderAuthError (corpus: provider-auth-missing-key)",
   },
   {
+    id: "opencode-token-refresh-failed",
+    provider: "opencode",
+    kind: "auth",
+    when: [{ text: /\bToken refresh failed: 4(?:00|01|03)\b/ }],
+    sample: "Token refresh failed: 400",
+    seen: "https://github.com/anomalyco/opencode/issues/16210, https://github.com/anomalyco/opencode/issues/14083 (corpus: opencode-token-refresh-failed)",
+    note: "OpenCode's OAuth refresh refused (an expired or revoked login: invalid_grant). A 429 or 5xx refresh failure is not this row.",
+  },
+  {
     id: "anthropic-sdk-connection-error",
     provider: "anthropic",
     kind: "unknown",

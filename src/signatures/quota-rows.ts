@@ -255,6 +255,19 @@ export const QUOTA_ROWS: readonly Signature[] = [
     note: "Together also uses type credit_limit for a per-minute rate limit: never match that type alone.",
   },
   {
+    id: "relay-insufficient-user-quota",
+    provider: "one-api",
+    kind: "quota",
+    scope: "account",
+    when: [
+      { errorCode: ["insufficient_user_quota", "insufficient_token_quota", "pre_consume_token_quota_failed"] },
+      { text: /\b(?:user|token) quota is not enough\b|用户额度不足|预扣费额度失败/ },
+    ],
+    sample: '{"error":{"message":"user quota is not enough (request id: 20240909152207513198801NCNrvKxv)","type":"new_api_error","param":"","code":"insufficient_user_quota"}}',
+    seen: "https://github.com/songquanpeng/one-api/issues/1270, https://github.com/sparticleinc/chatgpt-google-summary-extension/issues/222, https://github.com/clacky-ai/openclacky/issues/100 (corpus: relay-*)",
+    note: "one-api / new-api relays (and their rebrands, whose type differs: one_api_error, new_api_error, v_api_error) send the user's or key's spent balance as a 403: must precede the generic 401/403 auth row. Match on code and text, never on type.",
+  },
+  {
     id: "antigravity-capacity-exhausted",
     provider: "antigravity-proxy",
     kind: "quota",
