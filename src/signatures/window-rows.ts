@@ -81,6 +81,7 @@ export const WINDOW_ROWS: readonly Signature[] = [
     when: [
       { googleStatus: ["RESOURCE_EXHAUSTED"], text: /\bResource (?:has been )?exhausted\b/i },
       { text: /\bResource exhausted\. Please try again later\b/i },
+      { message: /^\s*Resource (?:has been )?exhausted(?: \(e\.g\. check quota\))?\.?\s*$/i },
     ],
     sample: "Resource exhausted. Please try again later. Please refer to https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.",
     seen: "https://github.com/google-gemini/gemini-cli/issues/14811 (corpus: vertex-resource-exhausted)",
