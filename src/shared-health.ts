@@ -32,9 +32,7 @@ export class SharedHealth {
     const mtime = this.mtime();
     if (mtime === this.lastSeenMtime) return;
     this.lastSeenMtime = mtime;
-    const read = this.store.read(this.clock());
-    this.take(read);
-    if (read.ok) this.health.merge(read);
+    this.absorb(this.store.read(this.clock()));
   }
 
   /** Writes the current health (merged with the file) after any pending write. Never rejects. */
@@ -43,8 +41,7 @@ export class SharedHealth {
       .then(async () => {
         const now = this.clock();
         await this.store.update((disk) => {
-          this.take(disk);
-          if (disk.ok) this.health.merge(disk);
+          this.absorb(disk);
           return this.health.snapshot(now);
         }, now);
         this.lastSeenMtime = this.mtime();
@@ -56,6 +53,12 @@ export class SharedHealth {
   /** Resolves once every write asked for so far has ended (the process may exit after it). */
   settled(): Promise<void> {
     return this.writing;
+  }
+
+  /** Merges what a read found, and reports what is wrong with it. */
+  private absorb(read: StateRead): void {
+    this.take(read);
+    if (read.ok) this.health.merge(read);
   }
 
   /** Reports what is wrong with a read, once per kind of wrong. */
