@@ -116,4 +116,5 @@ cases=[
  ["shape-InsufficientQuota","quota",unk("The subscription does not have enough quota (Code: InsufficientQuota)")],
  ["shape-retry-after-0","quota",api(429,"Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01` service tier `on_demand` on tokens per day (TPD): Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s.",None,{"retry-after":"0"})],
 ]
-json.dump(cases,open("/tmp/probe/cases.json","w"),ensure_ascii=False)
+import sys
+json.dump(cases,sys.stdout,ensure_ascii=False)
