@@ -18,6 +18,7 @@ import {
   TARGET,
   ScriptedOpencode,
   abortAnnouncements,
+  closeAllHooks,
   deferred,
   fakeSdkClient,
   memoryAppend,
@@ -55,8 +56,10 @@ describe("failure modes", () => {
     project = tempProject({ build: SOURCE, metis: TARGET });
     fake = new FakeOpencode();
   });
-  afterEach(() => {
+  afterEach(async () => {
     vi.useRealTimers();
+    // Recoveries and lane writes still running end before the project's files are removed.
+    await closeAllHooks();
     project.cleanup();
     delete (globalThis as { __pwned?: unknown }).__pwned;
   });

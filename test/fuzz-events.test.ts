@@ -18,7 +18,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DecisionLog } from "../src/debug-log";
 import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, QUOTA_RETRY, settle as flush, tempProject } from "./support/fake-opencode";
-import { SOURCE, TARGET, startHooks, type Harness, type Project } from "./support/hooks-harness";
+import { SOURCE, TARGET, closeAllHooks, startHooks, type Harness, type Project } from "./support/hooks-harness";
 
 /** Every `type` of the SDK's `Event` unions (v1 and v2), read from the generated declarations. */
 function sdkEventTypes(): string[] {
@@ -221,8 +221,9 @@ describe("fuzzing the event hook", () => {
     };
     h = startHooks({ project, port: fake, environment: { decisions } });
   });
-  afterAll(() => {
+  afterAll(async () => {
     process.off("unhandledRejection", onRejection);
+    await closeAllHooks();
     project.cleanup();
   });
 

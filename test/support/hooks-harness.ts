@@ -57,6 +57,22 @@ export interface Harness {
 }
 
 /** Starts the real hooks with a fake port and a safe environment. */
+/** Every hooks object a test started and has not closed yet. */
+const open = new Set<Hooks>();
+
+/**
+ * Closes every hooks object the test started, as OpenCode does at exit: recoveries in flight end and
+ * the lane state file's writes finish. Call it before removing the temp project, or a write still
+ * running (500 sessions' worth) races the removal.
+ */
+export async function closeAllHooks(): Promise<void> {
+  const closing = [...open];
+  open.clear();
+  // A hooks object left mid-recovery on purpose (a hung prompt) would hold dispose for apiTimeoutMs: 1 s each at most.
+  const bounded = (work: Promise<void> | undefined) => Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+  await Promise.all(closing.map((hooks) => bounded((hooks as { dispose?: () => Promise<void> }).dispose?.())));
+}
+
 export function startHooks(input: {
   readonly project: Project;
   readonly port?: HookEnvironment["port"];
@@ -79,6 +95,7 @@ export function startHooks(input: {
     usageSources: [],
     ...input.environment,
   });
+  open.add(hooks);
   return {
     hooks,
     decisions,
