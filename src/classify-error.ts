@@ -51,12 +51,21 @@ export function classifyError(input: unknown, options?: ClassifyOptions): Verdic
   }
 }
 
-/** The first row of {@link SIGNATURES} that matches `fields`, if any. */
+/** Rows that win over an earlier quota row without account scope (see `Signature.overridesQuota`). */
+const QUOTA_OVERRIDES: readonly Signature[] = SIGNATURES.filter((row) => row.overridesQuota === true);
+
+/**
+ * The first row of {@link SIGNATURES} that matches `fields`, if any; but a quota verdict that is not
+ * the account's money gives way to a holding `overridesQuota` row (a per-minute window).
+ */
 function findSignature(fields: ErrorFields): Signature | undefined {
   const haystack = [fields.name, fields.message, fields.nestedMessage, fields.bodyText]
     .filter((t): t is string => t !== undefined && t.length > 0)
     .join("\n");
-  return SIGNATURES.find((row) => row.when.some((condition) => holds(condition, fields, haystack)));
+  const matches = (row: Signature) => row.when.some((condition) => holds(condition, fields, haystack));
+  const first = SIGNATURES.find(matches);
+  if (first?.kind !== "quota" || first.scope === "account") return first;
+  return QUOTA_OVERRIDES.find(matches) ?? first;
 }
 
 function holds(c: SignatureCondition, f: ErrorFields, haystack: string): boolean {

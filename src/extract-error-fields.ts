@@ -130,13 +130,19 @@ function extract(input: unknown): ErrorFields {
   }
 
   const dataValue = get(input, "data");
-  const src = isObjectLike(dataValue) ? dataValue : input;
+  const outer = isObjectLike(dataValue) ? dataValue : input;
+  // The error one level deeper, as other plugins and SDK wrappers pass it on:
+  // `{ error: { statusCode, message, responseBody } }`, `{ data: { error: { code, message } } }`.
+  const inner = get(outer, "error");
+  const wrapped = isObjectLike(inner) && get(outer, "message") === undefined && get(outer, "statusCode") === undefined && get(outer, "responseBody") === undefined;
+  const innerData = wrapped ? get(inner, "data") : undefined;
+  const src = wrapped ? (isObjectLike(innerData) ? innerData : inner) : outer;
   const message = readText(get(src, "message"), MAX_TEXT_CHARS);
   const bodyValue = get(src, "responseBody");
   const bodyText = readText(bodyValue, MAX_TEXT_CHARS);
   const retryable = get(src, "isRetryable");
   const base: Mutable = {
-    name: readText(get(input, "name"), MAX_NAME_CHARS),
+    name: readText(get(input, "name"), MAX_NAME_CHARS) ?? (wrapped ? readText(get(inner, "name"), MAX_NAME_CHARS) : undefined),
     message,
     statusCode: readStatus(get(src, "statusCode")) ?? readStatus(get(src, "status")),
     isRetryable: typeof retryable === "boolean" ? retryable : undefined,
@@ -152,6 +158,8 @@ function extract(input: unknown): ErrorFields {
   // A provider's raw JSON handed over as an object (`{ error: { type, message } }`).
   if (json === undefined && !isObjectLike(dataValue) && isObjectLike(get(input, "error"))) json = input;
   if (json === undefined && message !== undefined) json = parseJsonText(message) ?? parseEmbeddedJson(message);
+  // A wrapped provider error without a body is itself the provider's error JSON (`code`, `type`, `message`).
+  if (json === undefined && wrapped && src === inner) json = { error: inner };
   return withBody(base, json);
 }
 

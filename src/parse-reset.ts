@@ -108,13 +108,14 @@ function absolute(epochMs: number, ctx: Ctx): ResetTimes | undefined {
 // ── Headers ───────────────────────────────────────────────────────────────────────────────────
 
 function fromHeaders(headers: Readonly<Record<string, string>>, ctx: Ctx): ResetTimes | undefined {
+  // A zero `retry-after` says nothing (Groq sends `retry-after: 0` with "try again in 9m38s" in the text).
   const ms = headers["retry-after-ms"];
-  if (ms !== undefined && isDecimal(ms)) {
+  if (ms !== undefined && isDecimal(ms) && Number(ms) > 0) {
     const r = relative(Number(ms), ctx);
     if (r) return r;
   }
   const after = headers["retry-after"];
-  if (after !== undefined) {
+  if (after !== undefined && !(isDecimal(after) && Number(after) <= 0)) {
     const r = isDecimal(after) ? relative(Number(after) * SECOND, ctx) : absolute(Date.parse(after), ctx);
     if (r) return r;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SIGNATURES } from "../src/signatures";
 import { AUTH_POOL_ROWS } from "../src/signatures/auth-pool-rows";
+import { GATEWAY_ROWS } from "../src/signatures/gateway-rows";
 import { GENERIC_EXHAUSTION_ROWS } from "../src/signatures/generic-exhaustion-rows";
 import { GENERIC_STATUS_ROWS } from "../src/signatures/generic-status-rows";
 import { GENERIC_WORDING_ROWS } from "../src/signatures/generic-wording-rows";
@@ -13,6 +14,7 @@ const GROUPS = {
   OPENCODE_ROWS,
   AUTH_POOL_ROWS,
   QUOTA_ROWS,
+  GATEWAY_ROWS,
   WINDOW_ROWS,
   GENERIC_EXHAUSTION_ROWS,
   GENERIC_WORDING_ROWS,
@@ -38,6 +40,6 @@ describe("SIGNATURES row order", () => {
 
   it("is exactly the groups concatenated in priority order", () => {
     expect(SIGNATURES).toEqual(Object.values(GROUPS).flat());
-    expect(SIGNATURES).toHaveLength(69);
+    expect(SIGNATURES).toHaveLength(83);
   });
 });

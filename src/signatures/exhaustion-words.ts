@@ -19,6 +19,9 @@ export const EXHAUSTION_WORDS: readonly string[] = [
   "exhausted",
   "spending limit",
   "spend limit",
+  "spending cap",
+  "budget",
+  "arrears",
   "overdue",
   "arrearage",
   "cooling down",
@@ -30,6 +33,7 @@ export const EXHAUSTION_WORDS: readonly string[] = [
   "tpd",
   "ratelimit unified",
   "1113",
+  "1304",
   "1308",
   "1310",
   "余额",
@@ -37,6 +41,7 @@ export const EXHAUSTION_WORDS: readonly string[] = [
   "配额",
   "欠费",
   "上限",
+  "今日",
 ];
 
 /** True when `text` contains one of {@link EXHAUSTION_WORDS} (case-insensitive, `_`/`-` as spaces). */

@@ -21,11 +21,13 @@ export const GENERIC_EXHAUSTION_ROWS: readonly Signature[] = [
     kind: "quota",
     when: [
       {
-        text: /\bquota (?:exceeded|exhausted|reached|has been (?:exceeded|exhausted|reached)|is (?:exceeded|exhausted))\b|\bexceeded (?:your |the )?(?:[\w-]+ )?(?:usage )?quota\b|\b(?:no|out of|insufficient) (?:remaining )?quota\b/i,
+        text: /\bquota (?:exceeded|exhausted|reached|has been (?:exceeded|exhausted|reached)|is (?:exceeded|exhausted))\b|\bexceeded (?:your |the )?(?:[\w-]+ )?(?:usage )?quota\b|\b(?:no|out of|insufficient) (?:remaining )?quota\b|\bdoes not have enough quota\b|\bInsufficient_?Quota\b/i,
       },
     ],
     sample: "Too Many Requests: quota exceeded",
-    seen: "seed signature `quota exceeded`; https://github.com/anomalyco/opencode/issues/17682 (Copilot via OpenCode retry; corpus: copilot-retry-quota-exceeded)",
+    seen:
+      "seed signature `quota exceeded`; https://github.com/anomalyco/opencode/issues/17682 (Copilot via OpenCode retry; corpus: copilot-retry-quota-exceeded); " +
+      "Azure \"The subscription does not have enough quota (Code: InsufficientQuota)\" (docs/sources/issue-11-relays-auth-transient-context.md)",
   },
   {
     id: "generic-insufficient-balance",
@@ -34,11 +36,13 @@ export const GENERIC_EXHAUSTION_ROWS: readonly Signature[] = [
     scope: "account",
     when: [
       {
-        text: /\binsufficient (?:account )?(?:balance|credits?|funds)\b|\bcredits? (?:are |is )?depleted\b|\bout of credits?\b|\bran out of (?:credits?|balance)\b|\bbalance is (?:insufficient|too low|negative)\b|\boverdue (?:balance|payment)\b|\bmaximum billing reached\b|\bmonthly included credits\b/i,
+        text: /\binsufficient (?:account )?(?:balance|credits?|funds)\b|\bcredits? (?:are |is )?depleted\b|\bout of credits?\b|\bran out of (?:credits?|balance)\b|\bbalance is (?:insufficient|too low|negative)\b|\boverdue (?:balance|payment)\b|\bmaximum billing reached\b|\bmonthly included credits\b|\bin arrears\b|\bcredits? (?:have been |has been |are |is )?(?:exhausted|used up)\b/i,
       },
     ],
     sample: "Insufficient Balance",
-    seen: "https://api-docs.deepseek.com/quick_start/error_codes; Google prepay \"Your prepayment credits are depleted\"; Cohere \"Maximum billing reached\" (matrx_ai test table)",
+    seen:
+      "https://api-docs.deepseek.com/quick_start/error_codes; Google prepay \"Your prepayment credits are depleted\"; Cohere \"Maximum billing reached\" (matrx_ai test table); " +
+      "Z.ai 1113 \"Your account is in arrears, please recharge and try again\" (https://docs.z.ai/api-reference/api-code)",
   },
   {
     id: "generic-usage-limit",
@@ -56,9 +60,15 @@ export const GENERIC_EXHAUSTION_ROWS: readonly Signature[] = [
     id: "generic-spending-limit",
     provider: GENERIC_PROVIDER,
     kind: "quota",
-    when: [{ text: /\b(?:monthly )?spend(?:ing)? limit (?:reached|exceeded|has been reached)\b|\breached (?:your |the |its )?(?:monthly )?spend(?:ing)? limit\b/i }],
+    when: [
+      {
+        text: /\b(?:monthly )?spend(?:ing)? (?:limit|cap) (?:reached|exceeded|has been reached)\b|\breached (?:your |the |its )?(?:monthly )?spend(?:ing)? (?:limit|cap)\b|\bexceeded its (?:monthly )?spending cap\b/i,
+      },
+    ],
     sample: "reached its monthly spending limit",
-    seen: "https://github.com/continuedev/continue/issues/10373 (xAI) and https://github.com/FerroxLabs/wayland/issues/545 (Fireworks)",
+    seen:
+      "https://github.com/continuedev/continue/issues/10373 (xAI), https://github.com/FerroxLabs/wayland/issues/545 (Fireworks); " +
+      "Google AI Studio \"Your billing account has exceeded its monthly spending cap\" (a 429, quoted on help.apiyi.com; Claude Code shows \"spending cap reached\": https://github.com/anthropics/claude-code/issues/14470)",
   },
   {
     id: "chinese-exhaustion-text",
@@ -81,8 +91,16 @@ export const GENERIC_EXHAUSTION_ROWS: readonly Signature[] = [
       {
         text: /\bprompt is too long\b|\bcontext[_ ]length[_ ]exceeded\b|\bmaximum context length\b|\bexceeds the context window\b|\binput is too long for requested model\b|\bcontext window exceeds limit\b/i,
       },
+      { errorCode: ["1261", "tokens_too_long"] },
+      {
+        text: /\bexceed(?:s|ed)? (?:the )?(?:maximum )?context (?:limit|window|length)\b|\bmaximum context limit\b|\bInput tokens exceed the configured limit\b|\bis longer than the (?:model's context length|maximum model length)\b|\bexceeds the maximum number of tokens allowed\b|\bexceeded model token limit\b|\bContextWindowExceeded(?:Error)?\b|\bcontext window exceeded\b|\btokens? > \d+ maximum\b|Prompt ?超长|\bPrompt tokens too long\b|\btokens_too_long\b|\bexpected maxLength: \d+, actual: \d+/i,
+      },
     ],
     sample: "prompt is too long: 215000 tokens > 200000 maximum",
-    seen: "OpenCode 1.18.33 context-overflow patterns (provider/error.ts) and OpenAI context_length_exceeded",
+    seen:
+      "OpenCode 1.18.33 context-overflow patterns (provider/error.ts) and OpenAI context_length_exceeded; https://github.com/docker/docker-agent/issues/569 (Anthropic " +
+      "\"exceed context limit\"); https://github.com/cline/cline/issues/5474 (GPT-5); https://github.com/QwenLM/Qwen3/issues/1321 (SGLang); https://github.com/thu-coai/Glyph/issues/9 (vLLM); " +
+      "https://github.com/google-gemini/gemini-cli/issues/6678 (Gemini); https://github.com/MoonshotAI/kimi-cli/issues/2011 (Kimi); https://docs.bigmodel.cn/cn/api/api-code (Zhipu 1261); " +
+      "https://cloud.baidu.com/doc/qianfan-api/s/rmwbl43x7 (Baidu); LiteLLM ContextWindowExceededError; Bedrock \"expected maxLength\" (docs/sources/issue-11-relays-auth-transient-context.md)",
   },
 ];

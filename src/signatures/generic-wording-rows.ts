@@ -11,9 +11,25 @@ export const GENERIC_WORDING_ROWS: readonly Signature[] = [
     id: "generic-rate-limit-text",
     provider: GENERIC_PROVIDER,
     kind: "rate-limit",
-    when: [{ text: /\brate[ _-]?limit(?:ed|s)?\b|\btoo many requests\b|\brate increased too quickly\b/i }],
+    when: [
+      {
+        text: /\brate[ _-]?limit(?:ed|s|_\w+)?\b|\btoo many requests\b|\brate increased too quickly\b|\bthrottled\b|\b(?:qps|request) limit reached\b/i,
+      },
+    ],
     sample: "Too Many Requests",
-    seen: "OpenCode 1.18.33 session/retry.ts normalized retry message \"Too Many Requests\"",
+    seen:
+      "OpenCode 1.18.33 session/retry.ts normalized retry message \"Too Many Requests\"; Bedrock \"Request was throttled\" (https://github.com/RooCodeInc/Roo-Code/issues/5050); " +
+      "Baidu Qianfan \"Open api qps request limit reached\" (https://ai.baidu.com/ai-doc/WENXINWORKSHOP/tlmyncueh)",
+  },
+  {
+    id: "chinese-rate-limit-text",
+    provider: GENERIC_PROVIDER,
+    kind: "rate-limit",
+    when: [{ text: /请求过于频繁|访问过于频繁|频率过高|并发数过高|速率限制|触发限流|流量限制/ }],
+    sample: "您当前使用该 API 的并发数过高，请降低并发，或联系客服增加限额",
+    seen:
+      "https://docs.bigmodel.cn/cn/api/api-code (Zhipu 1302, 1303, 1305); https://github.com/PaddlePaddle/ERNIE-SDK/issues/107 (访问过于频繁); " +
+      "https://github.com/zhukunpenglinyutong/jetbrains-cc-gui/issues/897 (速率限制)",
   },
   {
     id: "anthropic-overloaded",
@@ -36,9 +52,27 @@ export const GENERIC_WORDING_ROWS: readonly Signature[] = [
     id: "generic-overloaded-text",
     provider: GENERIC_PROVIDER,
     kind: "overload",
-    when: [{ text: /\boverloaded\b|\bserver_is_overloaded\b|\b(?:currently|temporarily) at capacity\b|\bexperiencing high demand\b/i }],
+    when: [
+      { errorType: ["server_error"] },
+      {
+        text: /\boverloaded\b|\bserver_is_overloaded\b|\b(?:currently|temporarily|is) at capacity\b|\bexperiencing high demand\b|\bservice (?:is )?(?:currently |temporarily )?unavailable\b|\btemporarily unavailable\b|\bserver is busy\b|\bout of capacity\b|\bno capacity available\b|\bThe server (?:had|experienced) an error\b|\bserver_error\b/i,
+      },
+    ],
     sample: "The engine is currently overloaded, please try again later",
-    seen: "https://docs.wandb.ai/ja/inference/api-reference/errors (503); Gemini 503 \"This model is currently experiencing high demand.\"",
+    seen:
+      "https://docs.wandb.ai/ja/inference/api-reference/errors (503); Gemini 503 \"This model is currently experiencing high demand.\"; " +
+      "https://github.com/google-gemini/gemini-cli/issues/11196 (\"The service is currently unavailable.\"); https://github.com/anomalyco/opencode/issues/34886 (\"Inference is temporarily unavailable\"); " +
+      "https://github.com/deepseek-ai/DeepSeek-V3/issues/552 (\"The server is busy\"); https://github.com/ai-genie/chatgpt-vscode/issues/100 and https://github.com/LlmKira/Openaibot/issues/177 (OpenAI server_error)",
+  },
+  {
+    id: "chinese-overload-text",
+    provider: GENERIC_PROVIDER,
+    kind: "overload",
+    when: [{ text: /服务暂时不可用|服务暂不可用|服务器繁忙|访问量过大|系统繁忙/ }],
+    sample: "该模型当前访问量过大，请您稍后再试",
+    seen:
+      "https://github.com/zhukunpenglinyutong/jetbrains-cc-gui/issues/897 (Zhipu 1305); https://github.com/TencentCloud/Octop/issues/1022 (服务暂时不可用); " +
+      "https://ai.baidu.com/ai-doc/WENXINWORKSHOP/tlmyncueh (服务暂不可用); DeepSeek API docs (503 服务器繁忙)",
   },
   {
     id: "invalid-api-key",

@@ -7,7 +7,8 @@
  * 3. provider-specific quota signatures (codes and exact wordings), including the traps that arrive
  *    with a misleading status or type (Anthropic credit = 400 `invalid_request_error`, DeepSeek 402 with
  *    code `invalid_request_error`, MiniMax balance = 500, Volcengine/Moonshot/xAI quota = 403, Z.ai 1308
- *    inside a `rate_limit_error`);
+ *    inside a `rate_limit_error`), then gateways' budgets and billing codes (LiteLLM, OpenAI billing hard
+ *    limit, Anthropic enforced spend limit, Zhipu's daily calls);
  * 4. daily windows (quota), then the rate limits that look like quotas (Gemini per-minute, Vertex
  *    "Resource exhausted", Cerebras `token_quota_exceeded` per minute, Together `credit_limit` type);
  * 5. generic exhaustion wordings (quota), context overflow wordings;
@@ -20,6 +21,7 @@
 import { OPENCODE_ROWS } from "./opencode-rows";
 import { AUTH_POOL_ROWS } from "./auth-pool-rows";
 import { QUOTA_ROWS } from "./quota-rows";
+import { GATEWAY_ROWS } from "./gateway-rows";
 import { WINDOW_ROWS } from "./window-rows";
 import { GENERIC_EXHAUSTION_ROWS } from "./generic-exhaustion-rows";
 import { GENERIC_WORDING_ROWS } from "./generic-wording-rows";
@@ -42,6 +44,7 @@ export const SIGNATURES: readonly Signature[] = [
   ...OPENCODE_ROWS,
   ...AUTH_POOL_ROWS,
   ...QUOTA_ROWS,
+  ...GATEWAY_ROWS,
   ...WINDOW_ROWS,
   ...GENERIC_EXHAUSTION_ROWS,
   ...GENERIC_WORDING_ROWS,

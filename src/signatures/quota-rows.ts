@@ -8,6 +8,20 @@ import type { Signature } from "./types";
 export const QUOTA_ROWS: readonly Signature[] = [
   // ── 3. Provider-specific quota signatures ────────────────────────────────────────────────────
   {
+    id: "dashscope-rate-limit-trap",
+    provider: "dashscope",
+    kind: "rate-limit",
+    when: [
+      {
+        text: /help\.aliyun\.com\/[^\s"']*error-code#token-limit|\bAllocated quota exceeded\b|\bThrottling\.(?:AllocationQuota|RateQuota)\b/,
+        notText: /\bArrearage\b|欠费|\bFreeTierOnly\b/,
+      },
+    ],
+    sample: '{"error":{"code":"insufficient_quota","message":"You exceeded your current quota, please check your plan and billing details. For details, see: https://help.aliyun.com/zh/model-studio/error-code#token-limit","type":"insufficient_quota"}}',
+    seen: "https://help.aliyun.com/en/model-studio/rate-limit and https://github.com/hawkxtreme/mini-ai-1c/issues/23",
+    note: "Trap: DashScope's per-minute token limit speaks OpenAI's insufficient_quota; the link to its token-limit anchor says what it is. Must precede openai-insufficient-quota.",
+  },
+  {
     id: "openai-insufficient-quota",
     provider: "openai",
     kind: "quota",
@@ -149,11 +163,12 @@ export const QUOTA_ROWS: readonly Signature[] = [
     id: "zhipu-1308-usage-limit",
     provider: "zhipu",
     kind: "quota",
-    when: [{ errorCode: ["1308", "1310"] }, { text: /\[13(?:08|10)\]\[|已达到[^。\n]{0,24}使用上限/ }],
+    when: [{ errorCode: ["1308", "1310"] }, { text: /\[13(?:08|10)\]\[|已达到[^。\n]{0,24}使用上限|\bWeekly\/Monthly Limit Exhausted\b/ }],
     sample: '{"error":{"code":"1308","message":"已达到 5 小时的使用上限。您的限额将在 2026-08-25 07:41:44 重置。"}}',
     seen:
       "https://github.com/dirge-code/dirge/issues/818 (corpus: zhipu-1308-usage-limit); English/Anthropic dialect " +
-      "\"Usage limit reached for 5 hour. Your limit will reset at …\" recorded in public code (corpus: zai-1308-anthropic-dialect)",
+      "\"Usage limit reached for 5 hour. Your limit will reset at …\" recorded in public code (corpus: zai-1308-anthropic-dialect); " +
+      "1310 relayed without its code: https://github.com/anomalyco/opencode/issues/33029",
     note: "Trap: the Anthropic-compatible endpoint wraps it in a 429 rate_limit_error. 1310 is the weekly/monthly window.",
   },
   {
@@ -266,6 +281,15 @@ export const QUOTA_ROWS: readonly Signature[] = [
     sample: '{"error":{"message":"user quota is not enough (request id: 20240909152207513198801NCNrvKxv)","type":"new_api_error","param":"","code":"insufficient_user_quota"}}',
     seen: "https://github.com/songquanpeng/one-api/issues/1270, https://github.com/sparticleinc/chatgpt-google-summary-extension/issues/222, https://github.com/clacky-ai/openclacky/issues/100 (corpus: relay-*)",
     note: "one-api / new-api relays (and their rebrands, whose type differs: one_api_error, new_api_error, v_api_error) send the user's or key's spent balance as a 403: must precede the generic 401/403 auth row. Match on code and text, never on type.",
+  },
+  {
+    id: "antigravity-capacity-burst",
+    provider: "antigravity-proxy",
+    kind: "rate-limit",
+    when: [{ text: /\bexhausted your capacity on\b[^\n]{0,120}?\breset after \d{1,2}(?:\.\d+)?s\b/i }],
+    sample: "You have exhausted your capacity on this model. Your quota will reset after 5s.",
+    seen: "https://github.com/google-gemini/gemini-cli/issues/22107",
+    note: "Cloud Code's capacity message with a reset of seconds is a burst, not the plan's window: must precede antigravity-capacity-exhausted.",
   },
   {
     id: "antigravity-capacity-exhausted",

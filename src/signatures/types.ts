@@ -42,6 +42,12 @@ export interface Signature {
    * key), not only the model: every lane of the provider then shares the failure's pool.
    */
   readonly scope?: "account";
+  /**
+   * True for a row that wins over an earlier `quota` row without account scope when both hold: a
+   * per-minute window is a rate limit whatever quota words come with it. Provider rows keep their
+   * place (and their ids); the money of an account (scope `account`) is never overridden.
+   */
+  readonly overridesQuota?: true;
   /** Alternatives (OR); each is an AND of its fields. */
   readonly when: readonly SignatureCondition[];
   /** A real sample of what the row matches (its text, or the decisive field). */

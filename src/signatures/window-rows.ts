@@ -6,6 +6,19 @@ import type { Signature } from "./types";
  * Vertex "Resource exhausted", Cerebras `token_quota_exceeded` per minute, Together `credit_limit` type).
  * Part of {@link SIGNATURES} (see `./index.ts`): row order is priority, keep it.
  */
+/** A limit counted per minute, second or request: `per minute` with any separator, `PerMinute`, RPM/TPM/RPS/QPS. */
+const PER_MINUTE = /(?:^|[^a-z])per[ _-]?(?:min(?:ute)?s?|sec(?:ond)?s?|requests?)(?![a-z])|\b(?:RPM|TPM|RPS|QPS)\b|每分钟|每秒/i;
+/** The same in a Google quota id or limit name (`GenerateContentRequestsPerMinutePerProject`): case decides. */
+const PER_MINUTE_CAMEL = /Per(?:Minute|Second|Request)(?![a-z])/;
+/** The words that make it a limit, not a mere mention of a minute. */
+const LIMIT_WORD = /quota|\blimit|exceeded|exhausted|\breached\b|throttl|限/i;
+/**
+ * A longer window (a day, week, month, hour, or a reset hours away), a limit of 0 (never refills) or
+ * an account's money: then the text is not a per-minute limit alone, and the other rows decide.
+ */
+const LONGER_WINDOW_OR_MONEY =
+  /per[ _-]?(?:day|week|month|hour|year)|\b(?:daily|weekly|monthly|hourly|yearly|annual)\b|\b(?:TPD|RPD)\b|\b\d+(?:\.\d+)?[ -]?(?:h|hours?|days?|weeks?|months?)\b|\blimit: 0\b|\b(?:insufficient|balance|credits?|budget|arrears|arrearage|spend(?:ing)?|payment|recharge|prepay\w*|overdue)\b|小时|今日|今天|每天|每日|每周|每月|当日|余额|欠费/i;
+
 export const WINDOW_ROWS: readonly Signature[] = [
   // ── 4a. Daily windows (quota) ───────────────────────────────────────────────────────────────
   {
@@ -54,9 +67,9 @@ export const WINDOW_ROWS: readonly Signature[] = [
     id: "daily-limit-reached",
     provider: GENERIC_PROVIDER,
     kind: "quota",
-    when: [{ text: /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|\bdaily (?:quota|limit)\b|\bquota limit per day\b/i }],
+    when: [{ text: /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|\bdaily (?:request |call |token )?(?:quota|limit)\b|\bquota limit per day\b/i }],
     sample: "Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01` service tier `on_demand` on tokens per day (TPD): Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s.",
-    seen: "https://github.com/continuedev/continue/issues/10920 (Groq; corpus: groq-tpd) and https://github.com/google-gemini/gemini-cli/issues/15576",
+    seen: "https://github.com/continuedev/continue/issues/10920 (Groq; corpus: groq-tpd), https://github.com/google-gemini/gemini-cli/issues/15576 and Baidu Qianfan error codes (\"Open api daily request limit reached\")",
     note: "Daily windows are quota (the lane is spent until the window rolls), with the wait in retryAfterMs.",
   },
 
@@ -170,5 +183,22 @@ export const WINDOW_ROWS: readonly Signature[] = [
     when: [{ errorType: ["rate_limit_reached_error"] }],
     sample: "Your account org-78cd <ak-f94z> request reached organization max RPM: 20, please try again after 1 seconds",
     seen: "https://github.com/MoonshotAI/kimi-cli/issues/1599 and https://github.com/MoonshotAI/Kimi-K2/issues/34 (corpus: moonshot-rpm)",
+  },
+  {
+    id: "per-minute-window",
+    provider: GENERIC_PROVIDER,
+    kind: "rate-limit",
+    overridesQuota: true,
+    when: [
+      { text: [PER_MINUTE, LIMIT_WORD], notText: LONGER_WINDOW_OR_MONEY },
+      { text: [PER_MINUTE_CAMEL, LIMIT_WORD], notText: LONGER_WINDOW_OR_MONEY },
+    ],
+    sample: "Quota exceeded for quota metric 'Generate Content API requests per minute' and limit 'GenerateContent request limit per minute for a region' of service 'generativelanguage.googleapis.com'",
+    seen:
+      "https://github.com/tech-shrimp/gemini-playground/issues/10 (AI Studio, ErrorInfo RATE_LIMIT_EXCEEDED), https://github.com/google/generative-ai-docs/issues/236 (JS SDK), " +
+      "https://github.com/GoogleCloudPlatform/Open_Data_QnA/issues/61 (Vertex …_per_minute_per_project_per_base_model); https://ai.google.dev/gemini-api/docs/api-errors (rate_limit_exceeded: per-minute or per-second)",
+    note:
+      "A limit per minute, second or request refills by itself: OpenCode's retry waits for it, never an immediate fallback, whatever quota words come with it " +
+      "(overridesQuota: it wins over an earlier quota row without account scope). A day, week, month or hour, or money words, leave the verdict to the other rows.",
   },
 ];
