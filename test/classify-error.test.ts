@@ -12,6 +12,8 @@ interface CorpusRow {
   readonly expected: VerdictKind;
   readonly input: unknown;
   readonly source: string;
+  /** The wait the provider named, when the row pins it (ms from NOW). */
+  readonly retryAfterMs?: number;
 }
 
 const corpus = JSON.parse(
@@ -38,6 +40,7 @@ describe("corpus: every real payload gets its class", () => {
       expect(verdict.kind).toBe(row.expected);
       if (row.expected !== "unknown") expect(verdict.rule).not.toBe("none");
       expect(SIGNATURES.some((s) => s.id === verdict.rule) || verdict.rule === "none").toBe(true);
+      if (row.retryAfterMs !== undefined) expect(verdict.retryAfterMs).toBe(row.retryAfterMs);
     });
   }
 });
@@ -407,5 +410,44 @@ describe("the signature table", () => {
     expect(fields.errorStatus).toBe("RESOURCE_EXHAUSTED");
     expect(fields.quotaIds).toEqual(["GenerateContentInputTokensPerModelPerDay-FreeTier"]);
     expect(fields.nestedMessage).toBe("You exceeded your current quota");
+  });
+});
+
+describe("shapes (issue 11)", () => {
+  it("the error one level deeper, { error: { statusCode, message } }, keeps its status and text", () => {
+    const fields = extractErrorFields({ error: { statusCode: 402, message: "Payment Required" } });
+    expect(fields).toMatchObject({ statusCode: 402, message: "Payment Required" });
+    expect(classifyError({ error: { statusCode: 402, message: "Payment Required" } })).toMatchObject({ kind: "quota", rule: "http-402-payment-required" });
+  });
+
+  it("an OpenCode-shaped error inside { error }: { error: { name, data: { … } } }", () => {
+    const input = { error: { name: "APIError", data: { statusCode: 429, message: "Rate limit reached for gpt-4o", isRetryable: true } } };
+    expect(extractErrorFields(input)).toMatchObject({ name: "APIError", statusCode: 429, isRetryable: true });
+    expect(classifyError(input).kind).toBe("rate-limit");
+  });
+
+  it("{ data: { error: { … } } } with a status, and with only the provider's code", () => {
+    expect(classifyError({ data: { error: { statusCode: 402, message: "Insufficient credits" } } })).toMatchObject({ kind: "quota" });
+    expect(extractErrorFields({ data: { error: { code: "insufficient_quota", message: "x" } } })).toMatchObject({ errorCode: "insufficient_quota", message: "x" });
+    expect(classifyError({ data: { error: { code: "insufficient_quota", message: "x" } } })).toMatchObject({ kind: "quota", rule: "openai-insufficient-quota" });
+  });
+
+  it("a provider's raw JSON as an object still reads as before ({ error: { type, message } })", () => {
+    const input = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
+    expect(extractErrorFields(input)).toMatchObject({ errorType: "overloaded_error", nestedMessage: "Overloaded" });
+    expect(classifyError(input)).toMatchObject({ kind: "overload", rule: "anthropic-overloaded" });
+  });
+
+  it("type tokens in another case: Insufficient_Quota", () => {
+    const body = JSON.stringify({ error: { type: "Insufficient_Quota", code: "Insufficient_Quota", message: "x" } });
+    expect(classifyError(apiError({ statusCode: 429, message: "x", responseBody: body }))).toMatchObject({ kind: "quota", rule: "openai-insufficient-quota" });
+  });
+
+  it("retry-after: 0 says nothing: the wait comes from the text (Groq's 'try again in 9m38.016s')", () => {
+    const groq = corpus.find((r) => r.id === "groq-tpd")!.input as { data: Record<string, unknown> };
+    const verdict = classifyError({ ...groq, data: { ...groq.data, responseHeaders: { "retry-after": "0" } } }, { now: NOW });
+    expect(verdict).toMatchObject({ kind: "quota", retryAfterMs: 578_016 });
+    const ms = classifyError({ ...groq, data: { ...groq.data, responseHeaders: { "retry-after-ms": "0" } } }, { now: NOW });
+    expect(ms.retryAfterMs).toBe(578_016);
   });
 });

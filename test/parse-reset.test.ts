@@ -211,6 +211,9 @@ describe("priority and nonsense", () => {
 
   it("rejects negative, NaN, past and beyond-30-days values, and falls through to the next source", () => {
     expect(withHeaders({ "retry-after": "-5" })).toEqual({});
+    // Zero says nothing (issue 11): a later source decides, here none.
+    expect(withHeaders({ "retry-after": "0" })).toEqual({});
+    expect(withHeaders({ "retry-after-ms": "0", "retry-after": "2" })).toEqual(rel(2 * S));
     expect(withHeaders({ "retry-after": "soon" })).toEqual({});
     expect(withHeaders({ "retry-after": "Infinity" })).toEqual({});
     expect(withHeaders({ "retry-after": String(31 * 24 * 3600) })).toEqual({});

@@ -16,7 +16,7 @@ const LIMIT_WORD = /quota|\blimit|exceeded|exhausted|\breached\b|throttl|限/i;
  * A longer window (a day, week, month, hour, or a reset hours away), a limit of 0 (never refills) or
  * an account's money: then the text is not a per-minute limit alone, and the other rows decide.
  */
-const LONGER_WINDOW_OR_MONEY =
+export const LONGER_WINDOW_OR_MONEY =
   /per[ _-]?(?:day|week|month|hour|year)|\b(?:daily|weekly|monthly|hourly|yearly|annual)\b|\b(?:TPD|RPD)\b|\b\d+(?:\.\d+)?[ -]?(?:h|hours?|days?|weeks?|months?)\b|\blimit: 0\b|\b(?:insufficient|balance|credits?|budget|arrears|arrearage|spend(?:ing)?|payment|recharge|prepay\w*|overdue)\b|小时|今日|今天|每天|每日|每周|每月|当日|余额|欠费/i;
 
 export const WINDOW_ROWS: readonly Signature[] = [
