@@ -5,12 +5,13 @@
  * (bench/memory.ts, in a child `node --expose-gc`), 4. time to recovery on a real `opencode serve`, next to
  * stock OpenCode (bench/real-server.ts), 5. `opencode run` (headless, in-process server): first 429 -> the
  * fallback's answer printed, next to a healthy `opencode run` on the fallback's model (bench/headless-run.ts),
- * 6. a lane out for 5 hours: probes and toasts per hour (bench/lane-out.ts).
+ * 6. a lane out for 5 hours: probes and toasts per hour (bench/lane-out.ts), 7. the classifier's cost per call on
+ * 100 KB inputs (bench/classify.ts).
  *
  * Bundled with tsup to node_modules/.cache/opencode-session-fallback-bench/index.js; the harness finds
  * the package root (REPO_ROOT) by walking up to this package's package.json.
  *
- * `--only=hot,decision,memory,server,run,lanes` runs a subset (printed, BENCHMARKS.md left alone).
+ * `--only=hot,decision,memory,server,run,lanes,classify` runs a subset (printed, BENCHMARKS.md left alone).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,11 +23,12 @@ import { runHotPath } from "./hot-path";
 import { isMemoryChild, memoryChild, runMemory } from "./memory";
 import { runHeadless } from "./headless-run";
 import { runLaneOut } from "./lane-out";
+import { runClassify } from "./classify";
 import { builtPlugin, runStock, runWithPlugin } from "./real-server";
 import { machine, markdown, textTable, type Results } from "./report";
 import { duration } from "./stats";
 
-const SECTIONS = ["hot", "decision", "memory", "server", "run", "lanes"] as const;
+const SECTIONS = ["hot", "decision", "memory", "server", "run", "lanes", "classify"] as const;
 
 /** Figure 5: `opencode run` processes of each kind (plugin, healthy), alternating. */
 const HEADLESS_RUNS = 8;
@@ -53,33 +55,37 @@ async function main(): Promise<void> {
   const results: { -readonly [K in keyof Results]: Results[K] } = { wallMs: 0 };
 
   if (sections.has("hot")) {
-    log("1/6 hot path: 31 interleaved batches of 100,000 message.part.updated events per handler");
+    log("1/7 hot path: 31 interleaved batches of 100,000 message.part.updated events per handler");
     results.hot = await runHotPath();
   }
   if (sections.has("decision")) {
-    log("2/6 decision latency: 300 warm + 300 cold samples, 200 agent files");
+    log("2/7 decision latency: 300 warm + 300 cold samples, 200 agent files");
     results.decision = await runDecision();
   }
   if (sections.has("memory")) {
-    log("3/6 memory: 20,000 sessions in a child node --expose-gc");
+    log("3/7 memory: 20,000 sessions in a child node --expose-gc");
     results.memory = await runMemory(fileURLToPath(import.meta.url));
   }
   if (sections.has("server")) {
     const plugin = builtPlugin(log);
-    log(`4/6 real opencode serve ${opencodeVersion}: 20 sequential sessions with the plugin (${plugin.url})`);
+    log(`4/7 real opencode serve ${opencodeVersion}: 20 sequential sessions with the plugin (${plugin.url})`);
     const withPlugin = await runWithPlugin(plugin.url, 20, log);
-    log("4/6 real opencode serve, stock (no plugin): 20 concurrent sessions");
+    log("4/7 real opencode serve, stock (no plugin): 20 concurrent sessions");
     const stock = await runStock(20, log);
     results.server = { opencodeVersion, pluginBuiltAt: plugin.builtAt, plugin: withPlugin, stock };
   }
   if (sections.has("run")) {
     const plugin = builtPlugin(log);
-    log(`5/6 opencode run ${opencodeVersion} (in-process server): ${HEADLESS_RUNS} runs with the plugin recovering a 429, ${HEADLESS_RUNS} healthy runs on the fallback's model, alternating, each in a fresh project`);
+    log(`5/7 opencode run ${opencodeVersion} (in-process server): ${HEADLESS_RUNS} runs with the plugin recovering a 429, ${HEADLESS_RUNS} healthy runs on the fallback's model, alternating, each in a fresh project`);
     results.headless = { opencodeVersion, pluginBuiltAt: plugin.builtAt, ...(await runHeadless(plugin.url, HEADLESS_RUNS, log)) };
   }
   if (sections.has("lanes")) {
-    log("6/6 a lane out for 5 hours: a turn every 2 minutes, simulated clock");
+    log("6/7 a lane out for 5 hours: a turn every 2 minutes, simulated clock");
     results.laneOut = await runLaneOut();
+  }
+  if (sections.has("classify")) {
+    log("7/7 classifier: every corpus row padded to 100 KB (prose and keyword soup), 10 rounds, each call timed");
+    results.classify = await runClassify();
   }
   results.wallMs = performance.now() - began;
 

@@ -4,6 +4,7 @@ import type { DecisionResult } from "./decision";
 import type { HeadlessRunResult } from "./headless-run";
 import type { LaneOutResult } from "./lane-out";
 import type { HotPathResult } from "./hot-path";
+import type { ClassifyResult } from "./classify";
 import type { MemoryResult } from "./memory";
 import type { RealServerResult } from "./real-server";
 import { bytes, duration, num, type Spread } from "./stats";
@@ -39,6 +40,7 @@ export interface Results {
   readonly server?: RealServerResult;
   readonly headless?: HeadlessResult;
   readonly laneOut?: LaneOutResult;
+  readonly classify?: ClassifyResult;
   readonly wallMs: number;
 }
 
@@ -112,6 +114,14 @@ function rows(r: Results): Row[] {
         `${num(c.probesPerHour, 1)} probes/h, ${num(c.toastsPerHour, 1)} toasts/h (${c.failures} failed requests, ${c.toasts} toasts in ${c.turns} turns)`,
       ]);
     }
+  }
+  if (r.classify) {
+    const c = r.classify;
+    const p99 = (x: ClassifyResult["corpus"]) => `p50 ${duration(x.p50)}, p99 ${duration(x.p99)}, max ${duration(x.max)}`;
+    out.push(["7 classifier", `classifyError per call, the corpus as it is (${c.corpus.n} calls)`, p99(c.corpus)]);
+    out.push(["7 classifier", `classifyError per call, every corpus row padded to 100 KB with prose (${c.prose.n} calls); goal p99 <= 1 ms`, p99(c.prose)]);
+    out.push(["7 classifier", `the same padded with the words the rows look for (${c.soup.n} calls); goal p99 <= 1 ms`, p99(c.soup)]);
+    out.push(["7 classifier", `degenerate 100 KB strings: one letter, one digit, "per " repeated, unclosed JSON (${c.degenerate.n} calls)`, p99(c.degenerate)]);
   }
   return out;
 }
@@ -273,7 +283,16 @@ set, one toast). A probe is a failed request after the first (the first is how t
 toasts count the steering's ("back on primary", "out, sent to fallback") and one per recovery. The third
 row forgets the lane's history before each failure: 0.2's fixed 15-minute cooldown, for comparison.
 
+**7. The classifier on 100 KB inputs.** bench/classify.ts: every row of test/fixtures/provider-errors.json
+padded to 100 KB three ways (its message, its JSON body with the padding in a field beside the provider's
+error, a bare string), once with prose and markup that say nothing and once with a soup of the words the
+signature rows look for ("quota", "per", "minute", "limit", 请求, 限额, …), which makes every pattern try
+hardest; plus degenerate 100 KB strings. After three warm-up passes, each call is timed alone with
+\`process.hrtime.bigint()\`, ${r.classify ? r.classify.rounds : 10} rounds over all inputs. The rows search the first 4 KiB and the last 512 characters of each
+text (src/extract-error-fields.ts \`searchedWindow\`): what a provider says is at the start of its message
+or body, or in the JSON fields read apart.
+
 Reproduce: \`npm run bench\` (about 4 minutes on 2 cores; it rebuilds \`dist/\` from src/ first).\
-\`npm run bench -- --only=run\` runs figure 5 alone, \`--only=lanes\` figure 6 (printed, this file left as it is).
+\`npm run bench -- --only=run\` runs figure 5 alone, \`--only=lanes\` figure 6, \`--only=classify\` figure 7 (printed, this file left as it is).
 `;
 }

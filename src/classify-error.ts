@@ -2,7 +2,7 @@
  * The classifier: any error OpenCode hands a plugin ▶ a {@link Verdict}. Pure and total: it never
  * throws, never does I/O, and answers `{ kind: "unknown", rule: "none" }` when no signature matches.
  */
-import { extractErrorFields } from "./extract-error-fields";
+import { extractErrorFields, searchedWindow } from "./extract-error-fields";
 import type { ErrorFields } from "./extract-error-fields";
 import { parseReset } from "./parse-reset";
 import { GENERIC_PROVIDER, SIGNATURES } from "./signatures";
@@ -59,13 +59,25 @@ const QUOTA_OVERRIDES: readonly Signature[] = SIGNATURES.filter((row) => row.ove
  * the account's money gives way to a holding `overridesQuota` row (a per-minute window).
  */
 function findSignature(fields: ErrorFields): Signature | undefined {
-  const haystack = [fields.name, fields.message, fields.nestedMessage, fields.bodyText]
-    .filter((t): t is string => t !== undefined && t.length > 0)
-    .join("\n");
+  const haystack = searchedText([fields.name, fields.message, fields.nestedMessage, fields.bodyText]);
   const matches = (row: Signature) => row.when.some((condition) => holds(condition, fields, haystack));
   const first = SIGNATURES.find(matches);
   if (first?.kind !== "quota" || first.scope === "account") return first;
   return QUOTA_OVERRIDES.find(matches) ?? first;
+}
+
+/**
+ * The texts the rows' patterns search, joined: the searched window of each (see
+ * {@link searchedWindow}), and a text already contained in an earlier one only once.
+ */
+function searchedText(texts: readonly (string | undefined)[]): string {
+  const kept: string[] = [];
+  for (const text of texts) {
+    if (text === undefined || text.length === 0) continue;
+    const part = searchedWindow(text);
+    if (!kept.some((k) => k.includes(part))) kept.push(part);
+  }
+  return kept.join("\n");
 }
 
 function holds(c: SignatureCondition, f: ErrorFields, haystack: string): boolean {

@@ -16,7 +16,7 @@
  *
  * Nonsense is rejected: NaN, negative waits, resets in the past, anything more than 30 days away.
  */
-import type { ErrorFields } from "./extract-error-fields";
+import { searchedWindow, type ErrorFields } from "./extract-error-fields";
 import type { VerdictKind } from "./verdict";
 
 /** What {@link parseReset} found; both absent when the provider said nothing usable. */
@@ -209,7 +209,9 @@ function fromBody(fields: ErrorFields, ctx: Ctx): ResetTimes | undefined {
 function textsOf(fields: ErrorFields): string[] {
   const out: string[] = [];
   for (const t of [fields.message, fields.nestedMessage, fields.bodyText]) {
-    if (t !== undefined && t.length > 0 && !out.includes(t)) out.push(t);
+    if (t === undefined || t.length === 0) continue;
+    const w = searchedWindow(t);
+    if (!out.includes(w)) out.push(w);
   }
   return out;
 }

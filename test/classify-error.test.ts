@@ -451,3 +451,19 @@ describe("shapes (issue 11)", () => {
     expect(ms.retryAfterMs).toBe(578_016);
   });
 });
+
+describe("the searched window of a long text (issue 11: p99 <= 1 ms on 100 KB inputs)", () => {
+  const pad = "lorem ipsum dolor sit amet ".repeat(4000); // ~108 KB
+  // Texts are kept to their first 64 KiB (MAX_TEXT_CHARS) before any search: a tail is the tail of that.
+  const kept = "lorem ipsum dolor sit amet ".repeat(2300); // ~62 KB
+  it("finds a signature at the start of a 100 KB message and at the end of a 62 KB body", () => {
+    expect(classifyError(apiError({ statusCode: 400, message: `Your credit balance is too low to access the Anthropic API. ${pad}` })).rule).toBe("anthropic-credit-balance");
+    expect(classifyError(apiError({ statusCode: 400, message: "Bad Request", responseBody: `${kept} Your credit balance is too low` })).rule).toBe("anthropic-credit-balance");
+  });
+
+  it("does not search the middle of a long text, but still reads the JSON fields around it", () => {
+    expect(classifyError(apiError({ statusCode: 400, message: `${kept} Your credit balance is too low ${kept}` })).kind).toBe("unknown");
+    const body = JSON.stringify({ error: { message: kept, type: "insufficient_quota", code: "insufficient_quota" } });
+    expect(classifyError(apiError({ statusCode: 429, message: "Too Many Requests", responseBody: body })).rule).toBe("openai-insufficient-quota");
+  });
+});

@@ -57,6 +57,28 @@ describe("opencode-session-fallback explain", () => {
     ]);
   });
 
+  // Issue 11: one input per group of the wider world's texts, with the verdict and the first-retry decision `explain` prints.
+  it.each([
+    ["Google per-minute quota text", "Quota exceeded for quota metric 'Generate Content API requests per minute' and limit 'GenerateContent request limit per minute for a region' of service 'generativelanguage.googleapis.com'", "rate-limit", "per-minute-window", "leave it"],
+    ["Google per-day quota text", "Quota exceeded for quota metric 'Gemini 2.5 Pro Requests' and limit 'Gemini 2.5 Pro Requests per day per user per tier' of service 'cloudcode-pa.googleapis.com'", "quota", "generic-quota-exceeded", "FALL BACK"],
+    ["DashScope's per-minute insufficient_quota", '{"error":{"code":"insufficient_quota","message":"You exceeded your current quota, please check your plan and billing details. For details, see: https://help.aliyun.com/zh/model-studio/error-code#token-limit","type":"insufficient_quota"}}', "rate-limit", "dashscope-rate-limit-trap", "leave it"],
+    ["LiteLLM key budget", "Budget has been exceeded! Current cost: 10.607015384999993, Max budget: 10.0", "quota", "litellm-budget-exceeded", "FALL BACK"],
+    ["LiteLLM model budget", '{"error":{"message":"LiteLLM User: engineer-1, exceeded budget for model=claude-opus-4-8","type":"budget_exceeded","param":null,"code":"429"}}', "quota", "litellm-model-budget-exceeded", "FALL BACK"],
+    ["OpenAI billing hard limit", "BadRequestError: 400 Billing hard limit has been reached", "quota", "openai-billing-limit", "FALL BACK"],
+    ["Zhipu 1310 relayed", "429 OpenAI completion error:\nError from provider (Z.ai): Weekly/Monthly Limit Exhausted.\nYour limit will reset at 2026-06-25 02:06:16", "quota", "zhipu-1308-usage-limit", "FALL BACK"],
+    ["multi-account plugin", "Quota protection: All 3 account(s) are over 90% usage for claude. Quota resets in 11h 1m.", "auth-pool", "antigravity-accounts-exhausted", "FALL BACK"],
+    ["OpenCode token refresh throttled", "Token refresh failed: 429", "rate-limit", "opencode-token-refresh-throttled", "leave it"],
+    ["Chinese rate limit", "APIError: 访问过于频繁，请稍候再试", "rate-limit", "chinese-rate-limit-text", "leave it"],
+    ["transient wording", "The service is currently unavailable.", "overload", "generic-overloaded-text", "leave it"],
+    ["context wording", "400 Input tokens exceed the configured limit of 272000 tokens. Your messages resulted in 289650 tokens.", "context", "context-length-exceeded", "leave it"],
+  ])("explain per group: %s", (_group, input, kind, rule, firstRetry) => {
+    const r = run(["explain", input]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`kind: +${kind}\\b`));
+    expect(r.out).toMatch(new RegExp(`rule: +${rule}\\b`));
+    expect(r.out).toMatch(new RegExp(`first retry: ${firstRetry}`));
+  });
+
   it("honours the environment: OPENCODE_SESSION_FALLBACK_ON without quota leaves a quota error", () => {
     const r = run(["explain", "--json", "Insufficient Balance"], { OPENCODE_SESSION_FALLBACK_ON: "auth" });
     expect(JSON.parse(r.out).decisions.every((d: { fallback: boolean }) => !d.fallback)).toBe(true);
