@@ -60,7 +60,8 @@ const QUOTA_OVERRIDES: readonly Signature[] = SIGNATURES.filter((row) => row.ove
  */
 function findSignature(fields: ErrorFields): Signature | undefined {
   const haystack = searchedText([fields.name, fields.message, fields.nestedMessage, fields.bodyText]);
-  const matches = (row: Signature) => row.when.some((condition) => holds(condition, fields, haystack));
+  const message = fields.message === undefined ? undefined : searchedWindow(fields.message);
+  const matches = (row: Signature) => row.when.some((condition) => holds(condition, fields, haystack, message));
   const first = SIGNATURES.find(matches);
   if (first?.kind !== "quota" || first.scope === "account") return first;
   return QUOTA_OVERRIDES.find(matches) ?? first;
@@ -80,7 +81,7 @@ function searchedText(texts: readonly (string | undefined)[]): string {
   return kept.join("\n");
 }
 
-function holds(c: SignatureCondition, f: ErrorFields, haystack: string): boolean {
+function holds(c: SignatureCondition, f: ErrorFields, haystack: string, message: string | undefined): boolean {
   if (c.retryStatus !== undefined && c.retryStatus !== f.isRetryStatus) return false;
   if (c.name !== undefined && !equalsAny(c.name, f.name)) return false;
   if (c.status !== undefined && (f.statusCode === undefined || !c.status.includes(f.statusCode))) return false;
@@ -93,7 +94,7 @@ function holds(c: SignatureCondition, f: ErrorFields, haystack: string): boolean
     const value = f.headers[c.header.name];
     if (value === undefined || !c.header.value.test(value)) return false;
   }
-  if (c.message !== undefined && (f.message === undefined || !c.message.test(f.message))) return false;
+  if (c.message !== undefined && (message === undefined || !c.message.test(message))) return false;
   if (c.text !== undefined) {
     const patterns: readonly RegExp[] = c.text instanceof RegExp ? [c.text] : c.text;
     if (!patterns.every((p) => p.test(haystack))) return false;

@@ -4,7 +4,7 @@
  * misleading status (Anthropic's credit error is a 400) still fall back.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BUILT_PLUGIN_URL, startMockProvider, startOpencode, textOf, type MockProvider, type OpencodeHarness } from "./harness/index.js";
+import { BUILT_PLUGIN_URL, GOOGLE_PER_MINUTE, LITELLM_MODEL_BUDGET, startMockProvider, startOpencode, textOf, type MockProvider, type OpencodeHarness } from "./harness/index.js";
 
 const agent = (name: string, model: string) =>
   `---\ndescription: ${name}\nmode: primary\nmodel: mock/${model}\nfallback_agent: rescuer\n---\nYou are ${name}.\n`;
@@ -12,6 +12,8 @@ const AGENTS = {
   brief: agent("brief", "rl-short"),
   long: agent("long", "rl-long"),
   credit: agent("credit", "anthropic-credit"),
+  minute: agent("minute", "google-per-minute"),
+  budget: agent("budget", "litellm-budget"),
   rescuer: "---\ndescription: fallback\nmode: primary\nmodel: backup/fallback-b\n---\nRESCUER-PROMPT-MARKER\n",
 };
 /** OpenAI's per-minute rate limit (a real body). */
@@ -34,7 +36,7 @@ let oc: OpencodeHarness;
 
 beforeAll(async () => {
   mock = await startMockProvider();
-  oc = await startOpencode({ mock, models: ["rl-short", "rl-long", "anthropic-credit"], extraProviders: { backup: ["fallback-b"] }, plugins: [BUILT_PLUGIN_URL], agents: AGENTS });
+  oc = await startOpencode({ mock, models: ["rl-short", "rl-long", "anthropic-credit", "google-per-minute", "litellm-budget"], extraProviders: { backup: ["fallback-b"] }, plugins: [BUILT_PLUGIN_URL], agents: AGENTS });
 });
 afterAll(async () => {
   await oc?.stop();
@@ -77,5 +79,33 @@ describe("error classes on the real server", () => {
     await oc.waitForIdle(id, 30_000);
     const last = (await oc.messages(id)).filter((m) => m.info.role === "assistant").at(-1)!;
     expect(textOf(last)).toContain("FALLBACK-AFTER-CREDIT");
+  });
+
+  test("Google's per-minute limit in quota words (a 429 RESOURCE_EXHAUSTED 'Quota exceeded … per minute') is left to OpenCode's retry: no fallback, the primary answers", async () => {
+    mock.script("google-per-minute", [{ kind: "error", status: 429, body: GOOGLE_PER_MINUTE }, { kind: "text", text: "PRIMARY-AFTER-MINUTE" }]);
+    const id = await oc.createSession("google per-minute");
+    await oc.promptAsync(id, { text: "Q", agent: "minute" });
+    await oc.waitForIdle(id, 30_000, 1000);
+    const primary = mock.requestsFor("google-per-minute").filter((r) => r.sessionID === id);
+    expect(primary.map((r) => r.answeredWith)).toEqual(["error 429", "text"]);
+    expect(mock.requestsFor("fallback-b").filter((r) => r.sessionID === id)).toHaveLength(0);
+    const last = (await oc.messages(id)).filter((m) => m.info.role === "assistant").at(-1)!;
+    expect(last.info.modelID).toBe("google-per-minute");
+    expect(textOf(last)).toContain("PRIMARY-AFTER-MINUTE");
+  });
+
+  test("a LiteLLM budget_exceeded (a 429) is quota: falls back at once, the primary asked once", async () => {
+    mock.script("litellm-budget", [{ kind: "error", status: 429, body: LITELLM_MODEL_BUDGET }]);
+    mock.script("fallback-b", [{ kind: "text", text: "FALLBACK-AFTER-BUDGET" }]);
+    const id = await oc.createSession("litellm budget");
+    await oc.promptAsync(id, { text: "Q", agent: "budget" });
+    const first = await mock.waitForRequest((r) => r.model === "litellm-budget" && r.sessionID === id, 20_000);
+    const fallback = await mock.waitForRequest((r) => r.model === "fallback-b" && r.sessionID === id, 20_000);
+    console.log(`budget_exceeded → fallback request after ${fallback.at - first.at} ms`);
+    expect(fallback.at - first.at).toBeLessThan(2000);
+    await oc.waitForIdle(id, 30_000);
+    expect(mock.requestsFor("litellm-budget").filter((r) => r.sessionID === id)).toHaveLength(1);
+    const last = (await oc.messages(id)).filter((m) => m.info.role === "assistant").at(-1)!;
+    expect(textOf(last)).toContain("FALLBACK-AFTER-BUDGET");
   });
 });

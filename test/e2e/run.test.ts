@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   BUILT_PLUGIN_URL,
+  GOOGLE_PER_MINUTE,
+  LITELLM_MODEL_BUDGET,
   OPENAI_INSUFFICIENT_QUOTA,
   jsonEvents,
   prepareProject,
@@ -27,6 +29,8 @@ const AGENTS: Record<string, string> = {
   coder: "---\ndescription: coder on a quota-limited lane\nmode: primary\nmodel: alpha/exhausted\nfallback_agent: rescue\n---\nYou are coder.\n",
   broke: "---\ndescription: coder on a lane whose credit is gone\nmode: primary\nmodel: alpha/broke\nfallback_agent: rescue\n---\nYou are broke.\n",
   pooled: "---\ndescription: coder behind an auth pool\nmode: primary\nmodel: alpha/pooled\nfallback_agent: rescue\n---\nYou are pooled.\n",
+  minute: "---\ndescription: coder on a lane with a per-minute limit\nmode: primary\nmodel: alpha/minute\nfallback_agent: rescue\n---\nYou are minute.\n",
+  budget: "---\ndescription: coder behind a LiteLLM budget\nmode: primary\nmodel: alpha/budget\nfallback_agent: rescue\n---\nYou are budget.\n",
   rescue: "---\ndescription: the fallback lane\nmode: primary\nmodel: beta/backup\n---\nRESCUE-PROMPT-MARKER\n",
   lead: "---\ndescription: delegates to helper\nmode: primary\nmodel: beta/lead\n---\nYou are lead.\n",
   helper: "---\ndescription: a sub-agent on the exhausted lane\nmode: subagent\nmodel: alpha/sub\nfallback_agent: rescue\n---\nYou are helper.\n",
@@ -35,7 +39,7 @@ const AGENTS: Record<string, string> = {
 };
 /** CLIProxyAPI when every pooled login is cooling down (a 503 OpenCode retries). */
 const CLIPROXY_AUTH_UNAVAILABLE = { error: { message: "auth_unavailable: no auth available", type: "server_error", code: "internal_server_error" } };
-const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted", "pooled", "sub", "broke"], beta: ["backup", "lead"] } };
+const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted", "pooled", "sub", "broke", "minute", "budget"], beta: ["backup", "lead"] } };
 
 let mock: MockProvider;
 const projects: PreparedProject[] = [];
@@ -108,6 +112,33 @@ describe("opencode run, default format", () => {
     expect(run.stdout.trim(), explain(run)).toBe("RUN-CREDIT-ANSWER");
     expect(run.stderr).toContain("Insufficient Balance");
     expect(run.stderr).toContain("Continuing this session on beta/backup");
+  });
+
+  test("Google's per-minute limit in quota words (issue 11): no fallback, OpenCode's retry gets the primary's answer, exit 0", async () => {
+    const p = project();
+    mock.script("minute", [{ kind: "error", status: 429, body: GOOGLE_PER_MINUTE }, { kind: "text", text: "RUN-PRIMARY-AFTER-MINUTE" }]);
+    const since = Date.now();
+    const run = await runOpencode(p, ["--agent", "minute", "MINUTE-QUESTION"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout.trim(), explain(run)).toBe("RUN-PRIMARY-AFTER-MINUTE");
+    expect(chat("minute", since).map((r) => r.answeredWith)).toEqual(["error 429", "text"]);
+    expect(chat("backup", since), "the per-minute limit is not a reason to leave the lane").toHaveLength(0);
+    expect(run.stderr).not.toContain("Continuing this session");
+    expect(lanesOf(p)).not.toContain("alpha/minute");
+  });
+
+  test("a LiteLLM budget_exceeded (a 429, issue 11): falls back at once, prints the fallback's answer, exit 0", async () => {
+    const p = project();
+    mock.script("budget", [{ kind: "error", status: 429, body: LITELLM_MODEL_BUDGET }]);
+    mock.script("backup", [{ kind: "text", text: "RUN-BUDGET-ANSWER" }]);
+    const since = Date.now();
+    const run = await runOpencode(p, ["--agent", "budget", "BUDGET-QUESTION"]);
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.stdout.trim(), explain(run)).toBe("RUN-BUDGET-ANSWER");
+    expect(chat("budget", since), "asked once: no minute of OpenCode retries").toHaveLength(1);
+    expect(chat("backup", since)[0]?.sessionID).toBe(chat("budget", since)[0]?.sessionID);
+    expect(run.stderr).toContain("Continuing this session on beta/backup");
+    expect(lanesOf(p)).toContain("alpha/budget");
   });
 
   test("control, without the plugin: the same quota error ends the run with exit 1 and the provider's message", async () => {

@@ -116,6 +116,30 @@ export const OPENAI_INSUFFICIENT_QUOTA = {
   },
 } as const;
 
+/**
+ * Google AI Studio's per-minute limit in quota words (issue 11): a real 429 body,
+ * https://github.com/tech-shrimp/gemini-playground/issues/10. Before issue 11 it was quota and fell back at once.
+ */
+const GOOGLE_PER_MINUTE_MESSAGE =
+  "Quota exceeded for quota metric 'Generate Content API requests per minute' and limit 'GenerateContent request limit per minute for a region' of service 'generativelanguage.googleapis.com' for consumer 'project_number:391029737820'.";
+export const GOOGLE_PER_MINUTE = {
+  error: {
+    code: 429,
+    message: GOOGLE_PER_MINUTE_MESSAGE,
+    status: "RESOURCE_EXHAUSTED",
+    details: [
+      {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        reason: "RATE_LIMIT_EXCEEDED",
+        domain: "googleapis.com",
+        metadata: { service: "generativelanguage.googleapis.com", quota_limit: "GenerateContentRequestsPerMinutePerProjectPerRegion", quota_metric: "generativelanguage.googleapis.com/generate_content_requests" },
+      },
+    ],
+  },
+} as const;
+/** LiteLLM proxy's per-model budget (its docs' example response, a 429): before issue 11 a plain 429, retried for a minute. */
+export const LITELLM_MODEL_BUDGET = { error: { message: "LiteLLM User: engineer-1, exceeded budget for model=claude-opus-4-8", type: "budget_exceeded", param: null, code: "429" } } as const;
+
 /** Text the mock answers for a model without a script. */
 export function defaultReplyFor(modelID: string): string {
   return `mock reply from ${modelID}`;
