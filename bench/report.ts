@@ -289,7 +289,7 @@ error, a bare string), once with prose and markup that say nothing and once with
 signature rows look for ("quota", "per", "minute", "limit", 请求, 限额, …), which makes every pattern try
 hardest; plus degenerate 100 KB strings. After three warm-up passes, each call is timed alone with
 \`process.hrtime.bigint()\`, ${r.classify ? r.classify.rounds : 10} rounds over all inputs. The rows search the first 4 KiB and the last 512 characters of each
-text (src/extract-error-fields.ts \`searchedWindow\`): what a provider says is at the start of its message
+text (src/searched-window.ts): what a provider says is at the start of its message
 or body, or in the JSON fields read apart.
 
 Reproduce: \`npm run bench\` (about 4 minutes on 2 cores; it rebuilds \`dist/\` from src/ first).\

@@ -2,7 +2,8 @@
  * The classifier: any error OpenCode hands a plugin ▶ a {@link Verdict}. Pure and total: it never
  * throws, never does I/O, and answers `{ kind: "unknown", rule: "none" }` when no signature matches.
  */
-import { extractErrorFields, searchedWindow } from "./extract-error-fields";
+import { extractErrorFields } from "./extract-error-fields";
+import { searchedWindow } from "./searched-window";
 import type { ErrorFields } from "./extract-error-fields";
 import { parseReset } from "./parse-reset";
 import { GENERIC_PROVIDER, SIGNATURES } from "./signatures";

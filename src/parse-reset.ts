@@ -16,7 +16,8 @@
  *
  * Nonsense is rejected: NaN, negative waits, resets in the past, anything more than 30 days away.
  */
-import { searchedWindow, type ErrorFields } from "./extract-error-fields";
+import type { ErrorFields } from "./extract-error-fields";
+import { searchedWindow } from "./searched-window";
 import type { VerdictKind } from "./verdict";
 
 /** What {@link parseReset} found; both absent when the provider said nothing usable. */
