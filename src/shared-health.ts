@@ -13,6 +13,8 @@ import { refusedWarning, type LaneStore, type StateRead } from "./lane-store";
 export class SharedHealth {
   readonly health: LaneHealth;
   private writing: Promise<void> = Promise.resolve();
+  /** The write queued and not started yet, which a new change can still join. */
+  private queued: Promise<void> | undefined;
   private lastSeenMtime = -1;
   private readonly reported = new Set<string>();
 
@@ -35,10 +37,17 @@ export class SharedHealth {
     this.absorb(this.store.read(this.clock()));
   }
 
-  /** Writes the current health (merged with the file) after any pending write. Never rejects. */
+  /**
+   * Writes the current health (merged with the file) after any pending write. Never rejects. Calls made
+   * while a write waits its turn share that write (it snapshots the health when it starts): 500 sessions
+   * failing at once make two or three locked writes, not 500 in a row.
+   */
   persist(): Promise<void> {
-    this.writing = this.writing
+    if (this.queued) return this.queued;
+    const write = this.writing
       .then(async () => {
+        // From here on, a change needs a write of its own: this one's snapshot may miss it.
+        this.queued = undefined;
         const now = this.clock();
         await this.store.update((disk) => {
           this.absorb(disk);
@@ -47,7 +56,9 @@ export class SharedHealth {
         this.lastSeenMtime = this.mtime();
       })
       .catch((error: unknown) => this.report("write", error instanceof Error ? error.message : String(error)));
-    return this.writing;
+    this.queued = write;
+    this.writing = write;
+    return write;
   }
 
   /** Resolves once every write asked for so far has ended (the process may exit after it). */

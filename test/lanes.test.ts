@@ -149,6 +149,28 @@ describe("the lane state file", () => {
     expect(read.ok && read.lanes.map((l) => l.lane).sort()).toEqual(["anthropic/claude-opus", "openai/gpt-5"]);
   });
 
+  it("SharedHealth: 200 changes while a write runs share one more write, and the last change is on disk", async () => {
+    const file = path.join(dir, "lanes.json");
+    const real = fileLaneStore(file);
+    let updates = 0;
+    const counting: typeof real = { file, read: (now) => real.read(now), update: (merge, now) => ((updates += 1), real.update(merge, now)) };
+    const shared = new SharedHealth(counting, () => {}, () => T0);
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 200; i++) {
+      shared.health.markCooling({ providerID: "p", modelID: `m${i}` }, { kind: "quota", rule: "r" }, T0, 60_000);
+      writes.push(shared.persist());
+    }
+    await Promise.all(writes);
+    expect(updates).toBeLessThanOrEqual(2);
+    const read = real.read(T0);
+    expect(read.ok && read.lanes).toHaveLength(200);
+    // A change made after the shared write started gets a write of its own.
+    shared.health.markCooling({ providerID: "p", modelID: "late" }, { kind: "quota", rule: "r" }, T0, 60_000);
+    await shared.persist();
+    const after = real.read(T0);
+    expect(after.ok && after.lanes.map((l) => l.lane)).toContain("p/late");
+  });
+
   it("SharedHealth: an unwritable place is reported once, health stays in memory", async () => {
     // A file where a folder should be: mkdir fails with ENOTDIR, for root too.
     const blocker = path.join(dir, "blocker");

@@ -68,8 +68,8 @@ const open = new Set<Hooks>();
 export async function closeAllHooks(): Promise<void> {
   const closing = [...open];
   open.clear();
-  // A hooks object left mid-recovery on purpose (a hung prompt) would hold dispose for apiTimeoutMs: 1 s each at most.
-  const bounded = (work: Promise<void> | undefined) => Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+  // A hooks object left mid-recovery on purpose (a hung prompt) would hold dispose for apiTimeoutMs: 3 s each at most.
+  const bounded = (work: Promise<void> | undefined) => Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, 3000).unref())]);
   await Promise.all(closing.map((hooks) => bounded((hooks as { dispose?: () => Promise<void> }).dispose?.())));
 }
 
