@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { redactSecrets } from "./redact";
+import { redactSecrets, redactValue } from "./redact";
 
 /** One decision, as one JSON line of the debug log. */
 export interface DecisionRecord {
@@ -51,7 +51,9 @@ export function fileDecisionLog(file: string, onError: (message: string) => void
       if (broken) return;
       let line: string;
       try {
-        line = redactSecrets(JSON.stringify({ time: new Date(clock()).toISOString(), ...record }, replacer));
+        // Redacted as values, before encoding (an escaped quote cannot hide a field) and before any cut
+        // (no part of a secret survives a cut); the encoded line once more, for what only the whole shows.
+        line = redactSecrets(JSON.stringify({ time: new Date(clock()).toISOString(), ...(redactValue(record) as object) }, replacer));
       } catch (error) {
         line = JSON.stringify({ time: new Date(clock()).toISOString(), outcome: "unserializable", error: String(error) });
       }

@@ -1,5 +1,6 @@
 import type { Plugin, PluginModule } from "@opencode-ai/plugin";
 import { createHooks, PLUGIN_ID } from "./plugin";
+import { redactSecrets } from "./redact";
 
 /**
  * The OpenCode server plugin. OpenCode calls `server(input, options)` once per project instance;
@@ -12,7 +13,7 @@ const server: Plugin = async (input, options) => {
   } catch (error) {
     try {
       await input.client.app.log({
-        body: { service: PLUGIN_ID, level: "error", message: `init failed, the plugin is off for this instance: ${error instanceof Error ? error.message : String(error)}` },
+        body: { service: PLUGIN_ID, level: "error", message: redactSecrets(`init failed, the plugin is off for this instance: ${error instanceof Error ? error.message : String(error)}`) },
       });
     } catch {
       // Nothing more can be done; OpenCode goes on without the plugin.

@@ -20,6 +20,8 @@ import { PaceRouter } from "./usage/pace-router";
 import { HeadlessRun, hostProcessOf, type RunOutput } from "./headless-run";
 import { usageSources } from "./usage/usage-sources";
 
+import { redactSecrets, redactValue } from "./redact";
+
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
 
@@ -211,10 +213,11 @@ function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): Open
     messages: guard("reading messages", (id) => port.messages(id)),
     abort: guard("abort", (id) => port.abort(id)),
     promptAsync: guard("the continuation prompt", (id, body) => port.promptAsync(id, body)),
-    toast: (t) => port.toast(t),
+    // The boundary of OpenCode's log and the TUI: every text redacted here, whoever wrote it (recovery, steering, pace router, settings).
+    toast: (t) => port.toast({ ...t, title: redactSecrets(t.title), message: redactSecrets(t.message) }),
     configUpdate: guard("the config update", (p) => port.configUpdate(p)),
     tokenUse: guard("reading the session history", (since) => port.tokenUse(since)),
-    log: (level, message, extra) => port.log(level, message, extra),
+    log: (level, message, extra) => port.log(level, redactSecrets(message), extra === undefined ? undefined : (redactValue(extra) as Record<string, unknown>)),
     ...(port.transcript ? { transcript: guard("reading the transcript", (id: string) => port.transcript!(id)) } : {}),
     ...(port.parentOf ? { parentOf: guard("reading the session", (id: string) => port.parentOf!(id)) } : {}),
     ...(port.isBusy ? { isBusy: guard("reading the session status", (id: string) => port.isBusy!(id)) } : {}),

@@ -5,7 +5,9 @@ import { decideFallback, formatMs, type Trigger } from "./fallback-policy";
 import { LaneHealth } from "./lane-health";
 import { isoOrNever } from "./lane-guard";
 import { readStateSync, refusedWarning } from "./lane-store";
+import { redactSecrets } from "./redact";
 import { loadSettings } from "./settings";
+import { terminalSafe } from "./terminal-safe";
 
 const USAGE = `usage: opencode-session-fallback explain '<error text or JSON>' [--json]
        opencode-session-fallback status [--json]
@@ -38,7 +40,10 @@ export interface CliIo {
  * runCli(["explain", "Insufficient Balance"], { out: console.log, err: console.error, env: process.env, cwd: process.cwd(), now: Date.now() });
  * ```
  */
-export function runCli(argv: readonly string[], io: CliIo): number {
+export function runCli(argv: readonly string[], raw: CliIo): number {
+  // The boundary of everything the CLI prints: secrets redacted, control characters shown, not obeyed.
+  const safe = (line: string) => terminalSafe(redactSecrets(line));
+  const io: CliIo = { ...raw, out: (line) => raw.out(safe(line)), err: (line) => raw.err(safe(line)) };
   const [command, ...rest] = argv;
   switch (command) {
     case "explain":
@@ -182,7 +187,9 @@ function shortPath(file: string, io: CliIo): string {
 }
 
 /** Left-aligned columns, two spaces apart, no trailing spaces. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+function table(header: readonly string[], raw: readonly (readonly string[])[]): string[] {
+  // Cells made safe before their widths are measured, so the columns line up as printed.
+  const rows = raw.map((r) => r.map((cell) => terminalSafe(cell)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
 }

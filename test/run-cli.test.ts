@@ -79,6 +79,24 @@ describe("opencode-session-fallback explain", () => {
     expect(r.out).toMatch(new RegExp(`first retry: ${firstRetry}`));
   });
 
+  it("control characters from an error or a file are shown, not obeyed; secrets are redacted (issue 12)", () => {
+    const r = run(["explain", JSON.stringify({ name: "APIError", data: { message: "x", statusCode: 429 } })]);
+    expect(r.code).toBe(0);
+    const w = tempWorld();
+    try {
+      w.agent("evil", "---\ndescription: \"\\u001b]0;pwned\\u0007\\u001b[2J\"\nmodel: \"a/\\u001b[31mred\\u202e sk-proj-AbCdEf0123456789\"\n---\nhi\n");
+      for (const argv of [["doctor"], ["doctor", "--json"]]) {
+        const d = run(argv, w.env, w.dir);
+        const all = `${d.out}\n${d.err}`;
+        expect(all).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+        expect(all).not.toContain("AbCdEf0123456789");
+      }
+      expect(run(["doctor"], w.env, w.dir).out).toContain("\\u001b[31mred");
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it("honours the environment: OPENCODE_SESSION_FALLBACK_ON without quota leaves a quota error", () => {
     const r = run(["explain", "--json", "Insufficient Balance"], { OPENCODE_SESSION_FALLBACK_ON: "auth" });
     expect(JSON.parse(r.out).decisions.every((d: { fallback: boolean }) => !d.fallback)).toBe(true);
