@@ -1,3 +1,4 @@
+import { readBounded, TooLargeError } from "./safe-files";
 import { promises as fsp } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -51,7 +52,8 @@ export const nodeFileSystem: FileSystemPort = {
       throw error;
     }
   },
-  readFile: (file) => fsp.readFile(file, "utf8"),
+  // At most the limit plus one byte, regular files only (fstat on the open descriptor): see safe-files.
+  readFile: (file) => readBounded(file, MAX_AGENT_FILE_BYTES),
 };
 
 /** Agent files larger than this are refused: an agent prompt is text, not a data dump (and a YAML bomb stays small). */
@@ -251,7 +253,9 @@ export class AgentFiles {
         const text = await this.fs.readFile(file);
         lookup = parseAgentMarkdown(name, file, text.length > MAX_AGENT_FILE_BYTES ? text.slice(0, MAX_AGENT_FILE_BYTES) : text);
       } catch (error) {
-        return { ok: false, reason: "unreadable", file, message: `agent "${name}" (${file}) cannot be read: ${firstLine(error)}` };
+        if (!(error instanceof TooLargeError)) return { ok: false, reason: "unreadable", file, message: `agent "${name}" (${file}) cannot be read: ${firstLine(error)}` };
+        // Its size said it fits (a symlink to /proc/kallsyms says 0): the read stopped at the limit.
+        lookup = { ok: false, reason: "too-large", file, message: `agent "${name}" (${file}) is over the ${MAX_AGENT_FILE_BYTES}-byte limit for agent files (its size said ${stat.size}; the read stopped at the limit)` };
       }
     }
     if (this.cache.size >= MAX_CACHED_FILES) this.cache.delete(this.cache.keys().next().value as string);

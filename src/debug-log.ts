@@ -1,6 +1,6 @@
-import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { redactSecrets, redactValue } from "./redact";
+import { appendPrivate, ownedFolderAsync } from "./safe-files";
 
 /** One decision, as one JSON line of the debug log. */
 export interface DecisionRecord {
@@ -22,9 +22,10 @@ export interface AppendPort {
   appendFile(file: string, text: string): Promise<unknown>;
 }
 
+/** The real file system: the folder the user's (0700 when made), the file 0600 and never a symlink. */
 const nodeAppend: AppendPort = {
-  mkdir: (dir) => fsp.mkdir(dir, { recursive: true }),
-  appendFile: (file, text) => fsp.appendFile(file, text, "utf8"),
+  mkdir: (dir) => ownedFolderAsync(dir),
+  appendFile: (file, text) => appendPrivate(file, text),
 };
 
 /** A line longer than this is cut: a 10 MB error body must not become a 10 MB log line. */

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { readBoundedSync, TooLargeError } from "./safe-files";
 import { MAX_AGENT_FILE_BYTES, agentConfigDirs, isValidAgentName, parseAgentMarkdown, type AgentDefinition } from "./agent-files";
 import { readStateSync, refusedWarning } from "./lane-store";
 import { declaredPool } from "./lane-health";
@@ -48,7 +48,7 @@ export interface DoctorFileSystem extends ListingFileSystem {
 }
 
 /** The real file system. */
-export const nodeDoctorFileSystem: DoctorFileSystem = { ...nodeListingFileSystem, readFile: (file) => readFileSync(file, "utf8") };
+export const nodeDoctorFileSystem: DoctorFileSystem = { ...nodeListingFileSystem, readFile: (file) => readBoundedSync(file, MAX_AGENT_FILE_BYTES) };
 
 /** Where to look, as the plugin would: the project folder, its worktree, the environment and home. */
 export interface DoctorInput {
@@ -245,6 +245,9 @@ function readAgent(entry: ListedAgent, fs: DoctorFileSystem): Parsed {
     }
     text = fs.readFile(file);
   } catch (error) {
+    if (error instanceof TooLargeError) {
+      return { ok: false, message: `agent "${name}" (${file}) is over the ${MAX_AGENT_FILE_BYTES}-byte limit, so the plugin refuses it: move long material out of the prompt` };
+    }
     return { ok: false, message: `agent "${name}" (${file}) cannot be read (${firstLine(error)}): fix its permissions` };
   }
   const result = parseAgentMarkdown(name, file, text);

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, promises as fsp } from "node:fs";
+import { readFileSync, promises as fsp } from "node:fs";
+import { ownedFolder } from "./safe-files";
 import * as os from "node:os";
 import * as path from "node:path";
 import lockfile from "proper-lockfile";
@@ -168,7 +169,7 @@ export function fileLaneStore(file: string): LaneStore {
       const dir = path.dirname(file);
       let release: () => Promise<void>;
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        ownedFolder(dir);
       } catch (error) {
         throw new Error(`lane state ${file} cannot be written (${error instanceof Error ? error.message : String(error)})`);
       }
@@ -188,7 +189,8 @@ export function fileLaneStore(file: string): LaneStore {
         if (!disk.ok && disk.reason === "foreign") throw new Error(disk.message);
         const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
         try {
-          await fsp.writeFile(temp, serializeState(merge(disk), now), { encoding: "utf8", mode: 0o600 });
+          // A new file (wx: never one planted at this name), 0600; the rename replaces a symlink at `file`, never writes through it.
+          await fsp.writeFile(temp, serializeState(merge(disk), now), { encoding: "utf8", mode: 0o600, flag: "wx" });
           await fsp.rename(temp, file);
         } catch (error) {
           await fsp.rm(temp, { force: true }).catch(() => undefined);
