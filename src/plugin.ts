@@ -21,6 +21,7 @@ import { HeadlessRun, hostProcessOf, type RunOutput } from "./headless-run";
 import { usageSources } from "./usage/usage-sources";
 
 import { redactSecrets, redactValue } from "./redact";
+import { describeError } from "./best-effort";
 
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
@@ -89,6 +90,12 @@ export function createHooks(
   let configAgents: ConfigAgents = new Map();
   const lookup = agentSource(files, () => configAgents);
   const book = new SessionBook(clock);
+  // A throw inside a session's queued work: one error line naming the session and the step (issue 12).
+  book.onWorkError = (sessionID, step, error) => {
+    const text = describeError(error);
+    decisions.write({ level: "error", outcome: "internal-error", event: step, sessionID, error: text });
+    port.log("error", `internal error in session ${sessionID} while ${step}: ${text}; this step is dropped, the session's next events are handled`).catch(() => undefined);
+  };
   const shared = new SharedHealth(environment.laneStore ?? fileLaneStore(settings.stateFile), warn, clock);
   const noteFor =
     (event: string) =>

@@ -34,7 +34,7 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
       if (event.type === "error") {
         note(deps, "debug", { outcome: "not-eligible", event: event.type, sessionID: event.sessionID, verdict }, `${verdict.kind} error; left to OpenCode`);
         const record = deps.book.find(event.sessionID);
-        if (record?.continuation) await deps.book.run(event.sessionID, async (rec) => failContinuation(rec, receivedAt, event.error));
+        if (record?.continuation) await deps.book.run(event.sessionID, async (rec) => failContinuation(rec, receivedAt, event.error), "ending a continuation that failed");
       }
       return "not-eligible";
     }
@@ -43,7 +43,7 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
       const failure = event.type === "retry" ? { retry: event.error, errorText: event.error.message } : { errorText: errorText(event.error) };
       outcome = await recover(record, event.sessionID, event.type, verdict, receivedAt, deps, failure);
       if (event.type === "error" && outcome !== "recovered") failContinuation(record, receivedAt, event.error);
-    });
+    }, `recovering from a ${event.type === "retry" ? "retry status" : "session.error"}`);
     return outcome;
   } catch (error) {
     note(deps, "error", { outcome: "internal-error", event: event.type, sessionID: event.sessionID, error: describeError(error) }, `internal error while handling ${event.type}: ${describeError(error)}; the session is left as it is`);
@@ -128,7 +128,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     outcome = await recover(rec, sessionID, "idle", verdict, receivedAt, deps, { known: messages, errorText: errorText(failed.error) });
     // No new continuation was sent for this failure: whoever waits on the old one learns it failed.
     if (outcome !== "recovered") finishContinuation(rec, { status: "failed", error: errorText(failed.error) });
-  });
+  }, "checking the idle session");
   if (answered && deps.afterTurn) await deps.afterTurn(sessionID, answered);
   return outcome;
 }

@@ -121,12 +121,27 @@ export class SessionBook {
   }
 
   /**
-   * Runs `work` after every earlier piece of work of the same session. `work` must not throw (the
-   * plugin's handlers catch their own errors); a rejection is swallowed here so the queue never jams.
+   * Told of every error a piece of work throws, with the session and the step (the plugin logs it once);
+   * the queue goes on with the session's next work.
    */
-  run(sessionID: string, work: (record: SessionRecord) => Promise<void>): Promise<void> {
+  onWorkError: (sessionID: string, step: string, error: unknown) => void = () => {};
+
+  /**
+   * Runs `work` after every earlier piece of work of the same session. `work` should not throw (the
+   * plugin's handlers catch their own errors); one that does is reported to {@link onWorkError} with
+   * `step`, and the queue never jams.
+   */
+  run(sessionID: string, work: (record: SessionRecord) => Promise<void>, step = "handling an event"): Promise<void> {
     const record = this.get(sessionID);
-    const next = record.queue.then(() => work(record)).catch(() => undefined);
+    const next = record.queue
+      .then(() => work(record))
+      .catch((error: unknown) => {
+        try {
+          this.onWorkError(sessionID, step, error);
+        } catch {
+          // A reporter that throws must not jam the queue either.
+        }
+      });
     record.queue = next;
     return next;
   }

@@ -323,6 +323,29 @@ describe("failure modes", () => {
     expect(h.decisions.some((d) => d.outcome === "recovered")).toBe(true);
   });
 
+  it("an error thrown inside a session's queued work reaches the log once, naming the session and the step (issue 12)", async () => {
+    const h = startHooks({ project, port: fake });
+    fake.failedTurn("ses_throw", "build");
+    // A stored message whose every field throws when read: the queued step fails outside any handler's own try.
+    const boom = new Proxy({}, { get: (_t, key) => (key === "then" ? undefined : (() => { throw new Error(`exploding ${String(key)} sk-proj-AbCdEf0123456789`); })()) });
+    fake.messages = async () => [{ id: "msg_u", role: "user", agent: "build" }, boom] as never;
+    h.send(ev.idle("ses_throw"));
+    h.send(ev.error("ses_throw"));
+    await h.settle();
+    const errors = logLines(fake, "error").filter((l) => l.startsWith("internal error in session ses_throw"));
+    expect(errors).toEqual([
+      expect.stringMatching(/^internal error in session ses_throw while checking the idle session: exploding \w+ sk-\[redacted\]; this step is dropped/),
+      expect.stringMatching(/^internal error in session ses_throw while recovering from a session\.error: exploding/),
+    ]);
+    expect(h.decisions.filter((d) => d.outcome === "internal-error")).toHaveLength(2);
+    // The queue is not jammed: the session's next failure is recovered.
+    fake.messages = FakeOpencode.prototype.messages.bind(fake);
+    fake.failedTurn("ses_throw", "build");
+    h.send(ev.error("ses_throw"));
+    await h.settle();
+    expect(fake.prompts().map((p) => p.sessionID)).toEqual(["ses_throw"]);
+  });
+
   it("500 sessions failing at once: exactly 500 prompts, one per session", async () => {
     const h = startHooks({ project, port: fake });
     const ids = Array.from({ length: 500 }, (_, i) => `ses_many_${i}`);
