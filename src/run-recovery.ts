@@ -117,7 +117,10 @@ export async function recover(
     note(deps, "debug", { ...base, outcome: "duplicate", messageID: key, stale: true }, "announced before the last continuation went out");
     return "duplicate";
   }
-  if (record.userAbortAt >= receivedAt) {
+  // The turn itself is stored as aborted by the user (ESC): a late or duplicate announcement of the error
+  // it had before must not revive it (found by test/fuzz-recoveries.test.ts). The plugin's own abort
+  // leaves no error on the message (OpenCode 1.18.33), so this is never the plugin's doing.
+  if (record.userAbortAt >= receivedAt || deps.classify(failed?.error, { now: receivedAt }).kind === "abort") {
     book.markHandled(record, key);
     note(deps, "info", { ...base, outcome: "aborted-by-user", messageID: key }, `session ${sessionID}: the user aborted; no recovery`);
     return "aborted-by-user";

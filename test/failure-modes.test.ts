@@ -12,7 +12,7 @@ import { nodeFileSystem, type FileSystemPort } from "../src/agent-files";
 import { fileDecisionLog, type DecisionLog } from "../src/debug-log";
 import { opencodePort, type PromptBody } from "../src/opencode-port";
 import { ENV_VARIABLES } from "../src/settings";
-import { FakeOpencode, QUOTA_ERROR, ev, settle as flush, tempProject } from "./support/fake-opencode";
+import { AUTH_POOL_ERROR as AUTH_POOL, FakeOpencode, QUOTA_ERROR, ev, settle as flush, tempProject } from "./support/fake-opencode";
 import {
   SOURCE,
   TARGET,
@@ -321,6 +321,23 @@ describe("failure modes", () => {
     await disposing;
     expect(port.prompts().map((p) => p.sessionID)).toEqual(["ses_reload"]);
     expect(h.decisions.some((d) => d.outcome === "recovered")).toBe(true);
+  });
+
+  it("a late session.error after the user's ESC does not revive the aborted turn (found by the recovery fuzzer)", async () => {
+    const h = startHooks({ project, port: fake });
+    fake.failedTurn("ses_esc", "build", "primary/model-a", AUTH_POOL);
+    // The user aborts; OpenCode stores the turn as aborted and announces it.
+    const messages = fake.sessions.get("ses_esc")!;
+    messages[messages.length - 1] = { ...messages[messages.length - 1]!, error: { name: "MessageAbortedError", data: { message: "The operation was aborted." } } };
+    h.send(ev.error("ses_esc", { name: "MessageAbortedError", data: { message: "The operation was aborted." } }));
+    h.send(ev.idle("ses_esc"));
+    await h.settle();
+    // A late announcement of the error the turn had before the abort.
+    h.send(ev.error("ses_esc", AUTH_POOL));
+    h.send(ev.idle("ses_esc"));
+    await h.settle();
+    expect(fake.prompts()).toEqual([]);
+    expect(h.decisions.map((d) => d.outcome)).toContain("aborted-by-user");
   });
 
   it("an error thrown inside a session's queued work reaches the log once, naming the session and the step (issue 12)", async () => {

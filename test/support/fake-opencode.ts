@@ -32,6 +32,20 @@ export class FakeOpencode implements OpencodePort {
     ]);
   }
 
+  /**
+   * A new turn that failed, appended as OpenCode stores one: a user message and its assistant message,
+   * each with a fresh id that sorts after every earlier one. Returns the assistant message's id.
+   */
+  appendFailedTurn(sessionID: string, agent: string, model: string, error: unknown): string {
+    const [providerID, modelID] = model.split("/") as [string, string];
+    const messages = this.sessions.get(sessionID) ?? [];
+    const user = this.nextID();
+    const assistant = this.nextID();
+    messages.push({ id: user, role: "user", agent, model: { providerID, modelID } }, { id: assistant, role: "assistant", mode: agent, providerID, modelID, parentID: user, error });
+    this.sessions.set(sessionID, messages);
+    return assistant;
+  }
+
   count(call: PortCall["call"]): number {
     return this.calls.filter((c) => c.call === call).length;
   }
