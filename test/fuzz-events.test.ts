@@ -198,6 +198,10 @@ interface Findings {
   calls: Record<string, number>;
   sessionsSeen: Set<string>;
   promptsPerSession: Map<string, number>;
+  /** Continuations per failed message they continue (each burst starts with fresh failed turns). */
+  promptsPerMessage: Map<string, number>;
+  /** Promises the hook returned that rejected (OpenCode calls it without a catch). */
+  rejectedReturns: number;
 }
 
 describe("fuzzing the event hook", () => {
@@ -217,10 +221,20 @@ describe("fuzzing the event hook", () => {
     const decisions: DecisionLog = {
       write() {
         decisionsWritten += 1;
+
       },
     };
-    h = startHooks({ project, port: fake, environment: { decisions } });
+    // No budget in the way: every burst brings fresh failures, and at most one continuation per failed message is the invariant.
+    h = startHooks({ project, port: fake, env: { OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT: "100" }, environment: { decisions } });
+    const promptAsync = fake.promptAsync.bind(fake);
+    fake.promptAsync = async (sessionID, body) => {
+      const continued = [...(fake.sessions.get(sessionID) ?? [])].reverse().find((m) => m.role === "assistant")?.id ?? "(none)";
+      current?.promptsPerMessage.set(continued, (current.promptsPerMessage.get(continued) ?? 0) + 1);
+      return promptAsync(sessionID, body);
+    };
   });
+  /** The findings of the run in progress (the promptAsync wrapper counts into them). */
+  let current: Findings | undefined;
   afterAll(async () => {
     process.off("unhandledRejection", onRejection);
     await closeAllHooks();
@@ -230,11 +244,19 @@ describe("fuzzing the event hook", () => {
   /** Sends `runs` bursts of `size` random events, settling after each burst, and records what happened. */
   async function fuzz(runs: number, size: number, runSeed: number): Promise<Findings> {
     const everTouched = new Set<string>();
-    const found: Findings = { events: 0, failureEvents: 0, syncThrows: [], notPromise: 0, strayCalls: [], calls: {}, sessionsSeen: new Set(), promptsPerSession: new Map() };
+    const found: Findings = { events: 0, failureEvents: 0, syncThrows: [], notPromise: 0, strayCalls: [], calls: {}, sessionsSeen: new Set(), promptsPerSession: new Map(), promptsPerMessage: new Map(), rejectedReturns: 0 };
+    current = found;
+    let bursts = 0;
+    /** Sessions holding a failed turn the fuzz put there that no session event has named since. */
+    const unannounced = new Set<string>();
     await fc.assert(
       fc.asyncProperty(fc.array(anyEvent, { minLength: size, maxLength: size }), async (events) => {
         fake.calls.length = 0;
         h.work.length = 0;
+        // Fresh failed turns (new message ids) for the quota sessions every 20th burst: both runs have recoveries
+        // to make (50 per session per run), and two runs stay within the budget of 100 per session.
+        if (bursts++ % 20 === 0) for (const id of POOL) if (id.startsWith("ses_q")) fake.appendFailedTurn(id, "build", "primary/model-a", QUOTA_ERROR), unannounced.add(id);
+        const fresh = new Set(unannounced);
         const touched = new Set<string>();
         for (const generated of events) {
           const event = generated instanceof HostileRef ? HOSTILE[generated.index] : generated;
@@ -252,16 +274,18 @@ describe("fuzzing the event hook", () => {
             continue;
           }
           if (!(returned instanceof Promise)) found.notPromise += 1;
+          else returned.then(undefined, () => void (found.rejectedReturns += 1));
         }
         await h.settle();
-        for (const session of touched) everTouched.add(session);
+        for (const session of touched) everTouched.add(session), unannounced.delete(session);
         for (const call of fake.calls) {
           found.calls[call.call] = (found.calls[call.call] ?? 0) + 1;
           if ("sessionID" in call) {
             found.sessionsSeen.add(call.sessionID);
             // A continuation that showed no message yet is looked at again 1.5 s later (a read, never an action),
             // so a read may follow an idle of an earlier burst; every other call answers an event of this burst.
-            const named = touched.has(call.sessionID) || (call.call === "messages" && everTouched.has(call.sessionID));
+            // A recheck started by an earlier burst may also find a failed turn the fuzz put there since, and recover it.
+            const named = touched.has(call.sessionID) || (everTouched.has(call.sessionID) && (call.call === "messages" || fresh.has(call.sessionID)));
             if (!named && found.strayCalls.length < 10) found.strayCalls.push(`${call.call}(${JSON.stringify(call.sessionID).slice(0, 60)}) with no session event naming it`);
             if (call.call === "promptAsync") found.promptsPerSession.set(call.sessionID, (found.promptsPerSession.get(call.sessionID) ?? 0) + 1);
           } else if (touched.size === 0 && found.strayCalls.length < 10) {
@@ -304,14 +328,17 @@ describe("fuzzing the event hook", () => {
         expect(found.syncThrows, where).toEqual([]);
         expect(found.notPromise, where).toBe(0);
         expect(found.strayCalls, where).toEqual([]);
-        // attemptLimit 1: never two continuations for one session, however the events interleave.
-        expect([...found.promptsPerSession].filter(([, n]) => n > 1), where).toEqual([]);
-        expect(found.calls.abort ?? 0, where).toBe(found.calls.promptAsync ?? 0);
+        // Never two continuations of one failed message, however the events interleave (fresh message ids every burst).
+        expect([...found.promptsPerMessage].filter(([, n]) => n > 1), where).toEqual([]);
+        expect(found.rejectedReturns, where).toBe(0);
+        // Every continuation follows the plugin's abort of the failed turn (a turn stopped with no lane left is aborted without one).
+        expect(found.calls.abort ?? 0, where).toBeGreaterThanOrEqual(found.calls.promptAsync ?? 0);
         // The fake only ever saw sessions that some session event of the run named.
         expect(found.sessionsSeen.size, where).toBeLessThanOrEqual(found.failureEvents);
       }
-      // The fuzz does reach the plugin's real work: reads, and recoveries of the quota sessions.
+      // The fuzz does reach the plugin's real work: reads, and recoveries of the quota sessions, in both runs.
       expect(first.calls.messages ?? 0).toBeGreaterThan(100);
+      for (const found of [first, second]) expect(found.calls.promptAsync ?? 0, where).toBeGreaterThan(50);
       expect(first.failureEvents).toBeGreaterThan(5_000);
       expect(decisionsWritten).toBeGreaterThan(100);
       expect(rejections, where).toEqual([]);
