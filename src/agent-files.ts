@@ -56,6 +56,20 @@ export const nodeFileSystem: FileSystemPort = {
   readFile: (file) => readBounded(file, MAX_AGENT_FILE_BYTES),
 };
 
+/**
+ * The most YAML aliases (`*name`) an agent's frontmatter may use. An agent needs none; a "billion laughs"
+ * needs a few dozen (9 levels of 9) and expands into 9^9 values for whatever walks it (OpenCode's own
+ * config loader, a serializer), so the file is refused before it is parsed.
+ */
+export const MAX_YAML_ALIASES = 32;
+
+/** Alias references in the frontmatter block (between the first two `---` lines) of `text`. */
+function countYamlAliases(text: string): number {
+  const match = /^---[^\n]*\n([\s\S]*?)\n---/.exec(text);
+  if (!match) return 0;
+  return (match[1]!.match(/(?:^|[\s[{,:-])\*[^\s,\]}*]+/g) ?? []).length;
+}
+
 /** Agent files larger than this are refused: an agent prompt is text, not a data dump (and a YAML bomb stays small). */
 export const MAX_AGENT_FILE_BYTES = 256 * 1024;
 
@@ -148,6 +162,15 @@ const refuseExecutable = {
  * CoffeeScript engines are replaced by ones that refuse, so frontmatter can never run code.
  */
 export function parseAgentMarkdown(name: string, file: string, text: string): AgentLookup {
+  const aliases = countYamlAliases(text);
+  if (aliases > MAX_YAML_ALIASES) {
+    return {
+      ok: false,
+      reason: "broken-frontmatter",
+      file,
+      message: `agent "${name}" (${file}) has frontmatter with ${aliases} YAML aliases, over the limit of ${MAX_YAML_ALIASES} (a YAML bomb expands each alias again): write the values out`,
+    };
+  }
   let parsed: { data: unknown; content: string };
   try {
     // gray-matter's types do not describe the `engines` option; the runtime reads it (lib/defaults.js).

@@ -71,7 +71,6 @@ export type Outcome =
   | "duplicate"
   | "aborted-by-user"
   | "budget-spent"
-  | "fallback-lane-failed"
   | "no-lane-left"
   | "unresolved"
   | "no-agent"
@@ -159,11 +158,9 @@ export async function recover(
     note(deps, "warn", { ...base, outcome: "unresolved", agent, reason: resolution.reason }, `session ${sessionID}: ${verdict.kind} error (rule ${verdict.rule}) on agent "${agent}", no fallback: ${resolution.message}; the error is left as it is`);
     return "unresolved";
   }
+  // Never the lane that just failed: markFailed marked it cooling above, and the resolution's lane guard
+  // passes over cooling lanes (a chain whose every lane is out ends in no-lane-left instead).
   const { target } = resolution;
-  if (failedModel && failedModel.providerID === target.model.providerID && failedModel.modelID === target.model.modelID) {
-    note(deps, "warn", { ...base, outcome: "fallback-lane-failed", agent, target: target.agent }, `session ${sessionID}: the fallback lane ${modelText(target.model)} itself failed (${verdict.kind}, rule ${verdict.rule}); the error is left as it is`);
-    return "fallback-lane-failed";
-  }
 
   const plan = planRecovery({ target, verdict, switchAgent: settings.switchAgent, ...(failedModel ? { failedModel } : {}) });
   const deferred = deps.headless !== undefined && (await deps.headless.owns(sessionID));

@@ -54,10 +54,14 @@ describe("parsing agent markdown", () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.message).toMatch(/fallback_agent/);
   });
-  it("a YAML alias bomb stays cheap (aliases are references) and parses or fails cleanly", () => {
+  it("a few YAML aliases are fine", () => {
+    expect(parseAgentMarkdown("a", "/f.md", "---\nbase: &m p/m\nmodel: *m\ndescription: *m\n---\nbody")).toMatchObject({ ok: true, agent: { model: "p/m" } });
+  });
+  it("a YAML alias bomb is refused before it is parsed (an expansion limit, whatever key holds it)", () => {
     const bomb = ["---", 'a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`), "model: p/m", "---", "body"].join("\n");
     const r = parseAgentMarkdown("a", "/f.md", bomb);
-    expect(r).toMatchObject({ ok: true, agent: { model: "p/m" } });
+    expect(r).toMatchObject({ ok: false, reason: "broken-frontmatter" });
+    expect(!r.ok && r.message).toMatch(/72 YAML aliases, over the limit of 32/);
   });
 });
 
