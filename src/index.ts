@@ -1,4 +1,4 @@
-import type { Plugin, PluginModule } from "@opencode-ai/plugin";
+import type { Plugin } from "@opencode-ai/plugin";
 import { createHooks, PLUGIN_ID } from "./plugin";
 import { redactSecrets } from "./redact";
 
@@ -23,9 +23,19 @@ const server: Plugin = async (input, options) => {
 };
 
 /**
+ * The module shape OpenCode loads: structurally `PluginModule` of `@opencode-ai/plugin`, declared here so
+ * the published types resolve without that package (an optional peer: OpenCode ships it, and installing
+ * it with the plugin cost ~50 MB).
+ */
+export interface SessionFallbackModule {
+  readonly id: string;
+  readonly server: (input: never, options?: Readonly<Record<string, unknown>>) => Promise<object>;
+}
+
+/**
  * The plugin module. OpenCode treats a default export with `id` and `server` as a plugin module; the
  * entry exports nothing else, because OpenCode calls every other export as a plugin function.
  */
-const plugin: PluginModule & { id: string } = { id: PLUGIN_ID, server };
+const plugin: SessionFallbackModule = { id: PLUGIN_ID, server };
 
 export default plugin;
