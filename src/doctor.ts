@@ -5,6 +5,7 @@ import { readStateSync, refusedWarning } from "./lane-store";
 import { declaredPool } from "./lane-health";
 import { listAgents, nodeListingFileSystem, type ListedAgent, type ListingFileSystem } from "./list-agents";
 import { parseModelRef } from "./resolve-fallback";
+import { configAgents, configDeclaresModel, opencodeConfigs, pluginFindings } from "./doctor-config";
 import { loadSettings } from "./settings";
 
 /** One thing `doctor` found: what is wrong and what to do about it. */
@@ -72,8 +73,9 @@ type Parsed = { readonly ok: true; readonly agent: AgentDefinition } | { readonl
  * agent with a `provider/model` model, no chain of fallbacks loops, a fallback's pool is explained, every `OPENCODE_SESSION_FALLBACK_*` variable is valid, and the
  * lane state file is ours and readable. Synchronous, read-only, and never throws.
  *
- * Agents declared only in opencode.json's `agent` key are not read: a `fallback_agent` naming one is
- * reported as missing (the message says so).
+ * Agents of opencode.json / opencode.jsonc (the `agent` and `mode` keys, `fallback_agent` also under
+ * `options`, project and global) are read as the plugin reads them; the plugin's listing in those files and
+ * OpenCode's package cache are checked, and a fallback model that a config's provider does not declare.
  *
  * @example
  * ```ts
@@ -98,10 +100,14 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   const env = input.home !== undefined ? { ...input.env, HOME: input.home } : input.env;
   const { settings, warnings } = loadSettings(env, undefined, input.directory);
 
-  // 1. The files.
+  // 1. The files: agent markdown, and the config files OpenCode reads (their `agent` / `mode` keys).
   const listing = listAgents(configDirs, fs);
   for (const problem of listing.problems) warning(problem.message, { file: problem.path });
   const effective = listing.agents.filter((a) => a.shadowedBy === undefined);
+  const configs = opencodeConfigs({ directory: input.directory, env, fs, ...(worktree !== undefined ? { worktree } : {}), ...(input.home !== undefined ? { home: input.home } : {}) });
+  for (const problem of configs.problems) warning(problem.message, { file: problem.file });
+  const fromConfig = configAgents(configs.files);
+  const markdownNames = new Set(effective.map((e) => e.name));
   const parsed = new Map<ListedAgent, Parsed>();
   for (const entry of effective) {
     const result = readAgent(entry, fs);
@@ -113,6 +119,13 @@ export function runDoctor(input: DoctorInput): DoctorReport {
         { agent: entry.name, file: entry.file },
       );
     }
+  }
+  // An agent of opencode.json without a markdown file of its name: the plugin reads it from the config (markdown wins).
+  for (const [name, agent] of fromConfig) {
+    if (markdownNames.has(name)) continue;
+    const entry: ListedAgent = { name, file: agent.file, folder: path.dirname(agent.file) };
+    effective.push(entry);
+    parsed.set(entry, { ok: true, agent });
   }
   const byName = new Map<string, { entry: ListedAgent; parsed: Parsed }>();
   for (const entry of effective) {
@@ -134,7 +147,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     const target = byName.get(targetName);
     if (!target) {
       error(
-        `${label}, but no agent of that name is in the folders OpenCode reads (${configDirs.join(", ")}): create ${path.join(entry.folder, "agent", `${targetName}.md`)} with a "model: provider/model" line, or fix the name (agents declared only in opencode.json are not checked here)`,
+        `${label}, but no agent of that name is in the folders OpenCode reads (${configDirs.join(", ")}) or in the "agent" key of its config files (${configs.files.map((f) => f.file).join(", ") || "none found"}): create ${path.join(entry.folder, "agent", `${targetName}.md`)} with a "model: provider/model" line, or fix the name`,
         at,
       );
       continue;
@@ -155,6 +168,13 @@ export function runDoctor(input: DoctorInput): DoctorReport {
         { agent: targetName, file: target.entry.file },
       );
       continue;
+    }
+    const known = configDeclaresModel(configs.files, to.providerID, to.modelID);
+    if (known && !known.declared) {
+      error(
+        `${label}, whose model ${targetModel} is not among the models ${known.file} declares for provider "${to.providerID}": the fallback would fail when it is needed; add the model there or pick one it lists`,
+        { agent: targetName, file: target.entry.file },
+      );
     }
     const from = source.agent.model === undefined ? undefined : parseModelRef(source.agent.model);
     if (from) {
@@ -202,10 +222,13 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     chains.set(entry, chain);
   }
 
-  // 4. The environment.
+  // 4. Is the plugin loaded at all? OpenCode skips a plugin it cannot install or load without a word.
+  findings.push(...pluginFindings(configs.files, env, input.home ?? env.HOME ?? "", fs));
+
+  // 5. The environment.
   for (const w of warnings) error(`${w}: fix the value or unset the variable`);
 
-  // 5. The lane state file.
+  // 6. The lane state file.
   const state = readStateSync(settings.stateFile, input.now ?? Date.now());
   if (!state.ok && state.reason !== "missing") {
     const todo =

@@ -24,6 +24,8 @@ function tempSetup(agents: Record<string, string> = {}) {
   };
   const agentFile = (name: string) => path.join(dir, ".opencode", "agent", `${name}.md`);
   for (const [name, text] of Object.entries(agents)) put(`project/.opencode/agent/${name}.md`, text);
+  // The plugin is listed (from a local build, so no package cache is expected): the tests below look at agents.
+  put("project/opencode.json", `${JSON.stringify({ plugin: ["file:///src/opencode-session-fallback"] })}\n`);
   const stateFile = path.join(home, ".local", "share", "opencode", "opencode-session-fallback", "lanes.json");
   const doctor = (env: Record<string, string> = {}, fs?: DoctorFileSystem) => runDoctor({ directory: dir, env, home, ...(fs ? { fs } : {}) });
   return { root, dir, home, put, agentFile, stateFile, doctor, cleanup: () => rmSync(root, { recursive: true, force: true }) };
@@ -243,5 +245,59 @@ describe("runDoctor", () => {
     const r = runDoctor({ directory: sub, env: {}, home: t.home });
     expect(r.findings).toEqual([]);
     expect(r.agents.map((a) => a.name)).toEqual(["a", "b"]);
+  });
+});
+
+describe("runDoctor and OpenCode's own config (issue 13)", () => {
+  let t: ReturnType<typeof tempSetup> | undefined;
+  afterEach(() => {
+    t?.cleanup();
+    t = undefined;
+  });
+  const notes = (r: DoctorReport) => r.findings.filter((f) => f.level === "note");
+
+  it("reads agents of opencode.json's agent key (fallback_agent also under options) and of the global opencode.jsonc", () => {
+    t = tempSetup({ build: agent({ model: "anthropic/claude-sonnet-4-5", fallback_agent: "rescue" }) });
+    t.put("project/opencode.json", JSON.stringify({ plugin: ["file:///src/opencode-session-fallback"], agent: { rescue: { model: "openai/gpt-5", options: { fallback_agent: "last" } } } }));
+    t.put("home/.config/opencode/opencode.jsonc", '{\n  // the last lane\n  "agent": { "last": { "model": "google/gemini-2.5-pro", }, },\n}\n');
+    const r = t.doctor({ HOME: t.home });
+    expect(errors(r)).toEqual([]);
+    expect(r.agents.find((a) => a.name === "build")?.chain).toEqual(["build", "rescue", "last"]);
+    expect(r.agents.find((a) => a.name === "rescue")).toMatchObject({ model: "openai/gpt-5", fallback: "last", file: path.join(t.dir, "opencode.json") });
+  });
+
+  it("a fallback_agent found nowhere names the config files it looked in", () => {
+    t = tempSetup({ build: agent({ model: "a/b", fallback_agent: "ghost" }) });
+    const [e] = errors(t.doctor({ HOME: t.home }));
+    expect(e?.message).toMatch(/no agent of that name .* or in the "agent" key of its config files \(.*project\/opencode\.json\)/);
+  });
+
+  it("the plugin in no plugin list: a warning naming the files and the fix", () => {
+    t = tempSetup({ build: agent({ model: "a/b" }) });
+    t.put("project/opencode.json", JSON.stringify({ plugin: ["some-other-plugin"] }));
+    const [w] = warnings(t.doctor({ HOME: t.home }));
+    expect(w?.message).toMatch(/opencode-session-fallback is in the "plugin" list of none of the config files OpenCode reads \(.*opencode\.json\): add "plugin": \["opencode-session-fallback"\]/);
+  });
+
+  it("listed by name: the package cache holding no copy is a warning; a loadable copy is a note with its version and the folder to delete", () => {
+    t = tempSetup({ build: agent({ model: "a/b" }) });
+    t.put("project/opencode.json", JSON.stringify({ plugin: [["opencode-session-fallback", { attemptLimit: 2 }]] }));
+    const env = { HOME: t.home, XDG_CACHE_HOME: path.join(t.home, ".cache") };
+    expect(warnings(t.doctor(env)).map((w) => w.message)).toEqual([expect.stringMatching(/lists "opencode-session-fallback", but OpenCode's package cache holds no loadable copy of it: .*skips the plugin silently/)]);
+    const folder = path.join(t.home, ".cache", "opencode", "packages", "opencode-session-fallback@latest");
+    t.put(path.relative(t.root, path.join(folder, "node_modules", "opencode-session-fallback", "package.json")), JSON.stringify({ name: "opencode-session-fallback", version: "0.2.0" }));
+    t.put(path.relative(t.root, path.join(folder, "node_modules", "opencode-session-fallback", "dist", "index.js")), "export default {};\n");
+    const r = t.doctor(env);
+    expect(warnings(r)).toEqual([]);
+    expect(notes(r).map((n) => n.message)).toContainEqual(expect.stringMatching(new RegExp(`OpenCode loads opencode-session-fallback 0\\.2\\.0 from ${folder.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}; it never upgrades that copy: to upgrade, delete that folder`)));
+  });
+
+  it("a fallback model the config's provider does not declare is an error naming the file", () => {
+    t = tempSetup({ build: agent({ model: "anthropic/claude-sonnet-4-5", fallback_agent: "rescue" }), rescue: agent({ model: "myproxy/gpt-9" }) });
+    t.put("project/opencode.json", JSON.stringify({ plugin: ["file:///src/opencode-session-fallback"], provider: { myproxy: { npm: "@ai-sdk/openai-compatible", models: { "gpt-5": {} } } } }));
+    const [e] = errors(t.doctor({ HOME: t.home }));
+    expect(e?.message).toMatch(/whose model myproxy\/gpt-9 is not among the models .*opencode\.json declares for provider "myproxy"/);
+    t.put("project/opencode.json", JSON.stringify({ plugin: ["file:///src/opencode-session-fallback"], provider: { myproxy: { models: { "gpt-9": {} } } } }));
+    expect(errors(t.doctor({ HOME: t.home }))).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ function tempWorld() {
     writeFileSync(file, text);
   };
   const agent = (name: string, text: string) => put(path.join(dir, ".opencode", "agent", `${name}.md`), text);
+  put(path.join(dir, "opencode.json"), `${JSON.stringify({ plugin: ["file:///src/opencode-session-fallback"] })}\n`);
   const env = { HOME: home, OPENCODE_SESSION_FALLBACK_STATE_FILE: stateFile };
   return { root, dir, home, stateFile, put, agent, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
