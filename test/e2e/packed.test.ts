@@ -2,7 +2,8 @@
  * Issue 13: the artifact users get. `npm pack` makes the tarball; the real OpenCode installs it through
  * its own installer from a `name@file:<tarball>` plugin entry (the form OpenCode 1.18.33 installs; a bare
  * `file:///…/x.tgz` is skipped), and `opencode run` recovers a quota failure with it. What OpenCode put
- * in its package cache is measured: the plugin and its runtime dependencies only, no peer.
+ * in its package cache is measured: the plugin and its runtime dependencies only, no peer; and the installed
+ * entries import under Node (OpenCode itself, a Bun executable, loaded it to recover).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -71,5 +72,18 @@ describe("the packed artifact, installed by OpenCode itself", () => {
     console.info(`[packed] OpenCode installed ${installed.length} files, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${installRoot}`);
     expect(bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
     expect(existsSync(join(installRoot, "node_modules", "effect")), "the optional peer's dependencies are not installed").toBe(false);
+
+    // The installed entries import under this Node (20, the engines floor) without the peer: the plugin
+    // module (its default export only) and the classify subpath.
+    const smoke = [
+      `const m = await import("opencode-session-fallback");`,
+      `if (Object.keys(m).join() !== "default" || m.default.id !== "opencode-session-fallback" || typeof m.default.server !== "function") throw new Error("bad entry " + Object.keys(m));`,
+      `const c = await import("opencode-session-fallback/classify");`,
+      `const v = c.classifyError("Insufficient Balance");`,
+      `if (v.kind !== "quota") throw new Error("bad verdict " + JSON.stringify(v));`,
+      `console.log("smoke ok " + process.version);`,
+    ].join("\n");
+    const printed = execFileSync(process.execPath, ["--input-type=module", "-e", smoke], { cwd: installRoot, encoding: "utf8" });
+    expect(printed).toContain("smoke ok v");
   }, 240_000);
 });
