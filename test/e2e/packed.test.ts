@@ -3,7 +3,7 @@
  * its own installer from a `name@file:<tarball>` plugin entry (the form OpenCode 1.18.33 installs; a bare
  * `file:///…/x.tgz` is skipped), and `opencode run` recovers a quota failure with it. What OpenCode put
  * in its package cache is measured: the plugin and its runtime dependencies only, no peer; and the installed
- * entries import under Node (OpenCode itself, a Bun executable, loaded it to recover).
+ * entries import under Node 20, Node 22 and Bun.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -73,7 +73,7 @@ describe("the packed artifact, installed by OpenCode itself", () => {
     expect(bytes).toBeLessThanOrEqual(10 * 1024 * 1024);
     expect(existsSync(join(installRoot, "node_modules", "effect")), "the optional peer's dependencies are not installed").toBe(false);
 
-    // The installed entries import under this Node (20, the engines floor) without the peer: the plugin
+    // The installed entries import under Node 20 (the engines floor) without the peer: the plugin
     // module (its default export only) and the classify subpath.
     const smoke = [
       `const m = await import("opencode-session-fallback");`,
@@ -81,9 +81,14 @@ describe("the packed artifact, installed by OpenCode itself", () => {
       `const c = await import("opencode-session-fallback/classify");`,
       `const v = c.classifyError("Insufficient Balance");`,
       `if (v.kind !== "quota") throw new Error("bad verdict " + JSON.stringify(v));`,
-      `console.log("smoke ok " + process.version);`,
+      `console.log("smoke ok " + process.version + (globalThis.Bun ? " bun " + globalThis.Bun.version : ""));`,
     ].join("\n");
     const printed = execFileSync(process.execPath, ["--input-type=module", "-e", smoke], { cwd: installRoot, encoding: "utf8" });
-    expect(printed).toContain("smoke ok v");
+    expect(printed).toContain("smoke ok v20");
+    // The same under Node 22 and under Bun (what OpenCode runs plugins with), both fetched pinned from the npm registry.
+    const node22 = execFileSync("npx", ["--yes", "node@22.23.3", "--input-type=module", "-e", smoke], { cwd: installRoot, encoding: "utf8", timeout: 120_000 });
+    expect(node22).toContain("smoke ok v22.");
+    const bun = execFileSync("npx", ["--yes", "bun@1.4.5", "-e", smoke], { cwd: installRoot, encoding: "utf8", timeout: 120_000 });
+    expect(bun).toContain(" bun 1.4.5");
   }, 240_000);
 });
