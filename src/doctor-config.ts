@@ -186,6 +186,16 @@ export function pluginFindings(
       },
     ];
   }
+  // OpenCode 1.18.33 skips a bare tarball URL without a word (tried); `name@file:<path>` installs it.
+  if (/^file:/.test(listed.spec) && /\.(?:tgz|tar\.gz)$/i.test(listed.spec)) {
+    return [
+      {
+        level: "warning",
+        file: listed.file,
+        message: `${listed.file} lists the tarball ${JSON.stringify(listed.spec)} as a file URL, which OpenCode skips without a word: write it as "${PACKAGE_NAME}@file:${listed.spec.replace(/^file:(?:\/\/)?/, "")}"`,
+      },
+    ];
+  }
   // A local build or a tarball is loaded from where it is: no cache copy to check.
   if (/^(?:file:|\.{0,2}\/)/.test(listed.spec) || listed.spec.includes("@file:")) return [];
   const installs = cachedInstalls(env, home, fs);

@@ -292,6 +292,14 @@ describe("runDoctor and OpenCode's own config (issue 13)", () => {
     expect(notes(r).map((n) => n.message)).toContainEqual(expect.stringMatching(new RegExp(`OpenCode loads opencode-session-fallback 0\\.2\\.0 from ${folder.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}; it never upgrades that copy: to upgrade, delete that folder`)));
   });
 
+  it("a tarball listed as a bare file URL (OpenCode skips it silently) is a warning with the form that works", () => {
+    t = tempSetup({ build: agent({ model: "a/b" }) });
+    t.put("project/opencode.json", JSON.stringify({ plugin: ["file:///tmp/x/opencode-session-fallback-0.2.0.tgz"] }));
+    expect(warnings(t.doctor({ HOME: t.home })).map((w) => w.message)).toEqual([
+      expect.stringMatching(/as a file URL, which OpenCode skips without a word: write it as "opencode-session-fallback@file:\/tmp\/x\/opencode-session-fallback-0\.2\.0\.tgz"/),
+    ]);
+  });
+
   it("a fallback model the config's provider does not declare is an error naming the file", () => {
     t = tempSetup({ build: agent({ model: "anthropic/claude-sonnet-4-5", fallback_agent: "rescue" }), rescue: agent({ model: "myproxy/gpt-9" }) });
     t.put("project/opencode.json", JSON.stringify({ plugin: ["file:///src/opencode-session-fallback"], provider: { myproxy: { npm: "@ai-sdk/openai-compatible", models: { "gpt-5": {} } } } }));
