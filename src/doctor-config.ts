@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { stripFallbackKeys } from "./config-agents";
 import type { AgentDefinition } from "./agent-files";
 import type { ListingFileSystem } from "./list-agents";
+import { parseJsonc } from "./jsonc";
 
 /** The plugin's package name, as a `plugin` entry names it. */
 export const PACKAGE_NAME = "opencode-session-fallback";
@@ -214,33 +215,4 @@ export function pluginFindings(
     file: i.folder,
     message: `OpenCode loads ${PACKAGE_NAME} ${i.version} from ${i.folder}; it never upgrades that copy: to upgrade, delete that folder or pin a version in the plugin entry (${JSON.stringify(`${PACKAGE_NAME}@<version>`)})`,
   }));
-}
-
-/** JSON with comments and trailing commas, as OpenCode accepts it; `undefined` when it is neither. */
-export function parseJsonc(text: string): Record<string, unknown> | undefined {
-  let out = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      out += c;
-      if (c === "\\") out += text[++i] ?? "";
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      i = end < 0 ? text.length : end + 1;
-    } else out += c;
-  }
-  try {
-    const value = JSON.parse(out.replace(/,(\s*[}\]])/g, "$1")) as unknown;
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

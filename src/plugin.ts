@@ -22,6 +22,7 @@ import { usageSources } from "./usage/usage-sources";
 
 import { redactSecrets, redactValue } from "./redact";
 import { describeError } from "./best-effort";
+import { parseJsonc } from "./jsonc";
 
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
@@ -241,13 +242,7 @@ function refuseWhenDisposed(port: OpencodePort, isDisposed: () => boolean): Open
 function modelShadow(directory: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const declares = (text: string | undefined) => {
     if (!text) return false;
-    try {
-      // JSONC: drop line and block comments (outside strings is close enough for a top-level key check).
-      const json = JSON.parse(text.replace(/^\s*\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "").replace(/,(\s*[}\]])/g, "$1"));
-      return typeof json === "object" && json !== null && typeof (json as { model?: unknown }).model === "string";
-    } catch {
-      return false;
-    }
+    return typeof parseJsonc(text)?.model === "string";
   };
   if (declares(env.OPENCODE_CONFIG_CONTENT)) return "OPENCODE_CONFIG_CONTENT";
   for (const name of ["opencode.json", "opencode.jsonc"]) {
