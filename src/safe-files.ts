@@ -66,6 +66,17 @@ function kindOf(st: Stats): string {
   return "not a regular file";
 }
 
+/** Refuses anything but a regular file, naming what it is. */
+function mustBeRegular(file: string, st: Stats): void {
+  if (!st.isFile()) throw new Error(`${file} is ${kindOf(st)}, not a regular file`);
+}
+
+/** The text of what was read, or {@link TooLargeError} when the byte past the limit came. */
+function decoded(buffer: Buffer, length: number, file: string, limit: number): string {
+  if (length > limit) throw new TooLargeError(file, limit);
+  return buffer.toString("utf8", 0, length);
+}
+
 /** Thrown when a file is over the limit. */
 export class TooLargeError extends Error {
   constructor(
@@ -85,8 +96,7 @@ export class TooLargeError extends Error {
 export async function readBounded(file: string, limit: number): Promise<string> {
   const handle = await fsp.open(file, constants.O_RDONLY | NONBLOCK);
   try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`${file} is ${kindOf(st)}, not a regular file`);
+    mustBeRegular(file, await handle.stat());
     const buffer = Buffer.alloc(limit + 1);
     let length = 0;
     while (length < buffer.length) {
@@ -94,8 +104,7 @@ export async function readBounded(file: string, limit: number): Promise<string> 
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > limit) throw new TooLargeError(file, limit);
-    return buffer.toString("utf8", 0, length);
+    return decoded(buffer, length, file, limit);
   } finally {
     await handle.close().catch(() => undefined);
   }
@@ -105,8 +114,7 @@ export async function readBounded(file: string, limit: number): Promise<string> 
 export function readBoundedSync(file: string, limit: number): string {
   const fd = openSync(file, constants.O_RDONLY | NONBLOCK);
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`${file} is ${kindOf(st)}, not a regular file`);
+    mustBeRegular(file, fstatSync(fd));
     const buffer = Buffer.alloc(limit + 1);
     let length = 0;
     while (length < buffer.length) {
@@ -114,8 +122,7 @@ export function readBoundedSync(file: string, limit: number): string {
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > limit) throw new TooLargeError(file, limit);
-    return buffer.toString("utf8", 0, length);
+    return decoded(buffer, length, file, limit);
   } finally {
     closeSync(fd);
   }
