@@ -50,7 +50,11 @@ describe("the plugin's hooks, driven by OpenCode event sequences", () => {
     work = [];
     start();
   });
-  afterEach(() => project.cleanup());
+  afterEach(async () => {
+    // The last lane write ends before the project's files are removed (dispose waits for it; bounded for hooks left mid-recovery).
+    await Promise.race([hooks.dispose?.(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    project.cleanup();
+  });
 
   it("recovers on the first quota retry status: abort, then a prompt on the fallback model with the fallback prompt, agent kept", async () => {
     fake.failedTurn("ses_1", "build");
