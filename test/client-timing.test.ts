@@ -61,6 +61,7 @@ describe("a turn counts as served only on evidence that the model answered", () 
     h.send(ev.idle("ses_tui"));
     await h.settle();
     expect(outcomes()).not.toContain("lane-served");
+    await h.hooks.dispose?.();
     expect(lanesOnDisk()).toContain("primary/model-a");
   });
 
@@ -69,6 +70,8 @@ describe("a turn counts as served only on evidence that the model answered", () 
     port.failedTurn("ses_first", "build");
     h.send(ev.retry("ses_first"));
     await h.settle();
+    // The lane write is not work the harness tracks: wait for it, or the check below races it (CI saw []).
+    await until(() => lanesOnDisk().includes("primary/model-a"));
     // This session is on the cooling lane (picked by hand), waits in OpenCode's retry, and the user presses ESC:
     // OpenCode stores the message completed with no error and publishes only an idle pair.
     port.sessions.set("ses_esc", [
@@ -79,6 +82,8 @@ describe("a turn counts as served only on evidence that the model answered", () 
     h.send(ev.idle("ses_esc"));
     await h.settle();
     expect(outcomes()).not.toContain("lane-served");
+    // Every lane write asked for so far has ended once dispose returns: a clearing write would show here.
+    await h.hooks.dispose?.();
     expect(lanesOnDisk()).toContain("primary/model-a");
   });
 });
