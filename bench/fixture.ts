@@ -7,9 +7,9 @@
 import { join } from "node:path";
 import type { Hooks } from "@opencode-ai/plugin";
 import { createHooks } from "../src/plugin";
-import { fileLaneStore, type LaneStore } from "../src/lane-store";
-import type { PromptBody } from "../src/opencode-port";
-import { FakeOpencode, tempProject } from "../test/support/fake-opencode";
+import { fileLaneStore, type LaneStore } from "../src/lanes/lane-store";
+import type { PromptBody } from "../src/host/opencode-port";
+import { FakeOpencode, tempProject } from "../test/helpers/fake-opencode";
 import { settle } from "./stats";
 
 /** The failing agent and its fallback, as in scripts/demo.ts (the fallback on another provider). */

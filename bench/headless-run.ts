@@ -4,7 +4,7 @@
  * model.
  *
  * OpenCode 1.18.33's `run` ends its event loop at the plugin's abort of the failed turn; the plugin then
- * sends the continuation from its `dispose` hook and prints the answer itself (src/headless-run.ts). Each
+ * sends the continuation from its `dispose` hook and prints the answer itself (src/host/headless-run.ts). Each
  * run is a fresh `opencode run` process in its own freshly prepared project (its own home, so its own lane
  * state file: no run is steered straight to the fallback by the one before), against the e2e harness's
  * loopback mock provider. Plugin runs (`--agent coder`, alpha/exhausted answering OpenAI's real
@@ -30,7 +30,7 @@ const AGENTS: Record<string, string> = {
 const PROVIDERS = { models: ["unused"], extraProviders: { alpha: ["exhausted"], beta: ["backup"] } };
 const ANSWER = "BENCH-FALLBACK-ANSWER: 2 + 2 = 4";
 const QUESTION = "What is 2 + 2?";
-/** The start of the notice the plugin prints in `dispose` before it sends the continuation (src/headless-run.ts). */
+/** The start of the notice the plugin prints in `dispose` before it sends the continuation (src/host/headless-run.ts). */
 const NOTICE = "opencode-session-fallback: ";
 /** A run that has not exited by then is killed and counted as failed. */
 const RUN_TIMEOUT_MS = 60_000;

@@ -3,18 +3,18 @@
  * lane to see whether it is back (a probe: one failed request, a "back on primary" toast, a recovery and a
  * "continuing on fallback" toast), and how many toasts does the user see per hour?
  *
- * The plugin's own parts, on a simulated clock: LaneHealth (src/lane-health.ts) decides how long the lane
- * cools; the steering of each new turn (src/lane-steering.ts, what the chat.message hook runs) sends it to
+ * The plugin's own parts, on a simulated clock: LaneHealth (src/lanes/lane-health.ts) decides how long the lane
+ * cools; the steering of each new turn (src/lanes/lane-steering.ts, what the chat.message hook runs) sends it to
  * the fallback while the lane cools and back to the primary when it ends; a turn on the primary fails, and
- * is recovered as src/run-recovery.ts does (the lane marked cooling, the session's sticky lane set, one
+ * is recovered as src/recovery/run-recovery.ts does (the lane marked cooling, the session's sticky lane set, one
  * toast). A user turn every 2 minutes for 5 hours (150 turns).
  */
-import { LaneHealth, type CoolingCause } from "../src/lane-health";
-import { steerTurn, type SteerableMessage } from "../src/lane-steering";
-import { resolveFallback, type FallbackTarget } from "../src/resolve-fallback";
-import type { AgentLookup } from "../src/agent-files";
-import { FakeOpencode } from "../test/support/fake-opencode";
-import { steeringDeps } from "../test/support/steering-deps";
+import { LaneHealth, type CoolingCause } from "../src/lanes/lane-health";
+import { steerTurn, type SteerableMessage } from "../src/lanes/lane-steering";
+import { resolveFallback, type FallbackTarget } from "../src/agents/resolve-fallback";
+import type { AgentLookup } from "../src/agents/agent-files";
+import { FakeOpencode } from "../test/helpers/fake-opencode";
+import { steeringDeps } from "../test/helpers/steering-deps";
 
 const HOUR = 3_600_000;
 const OUT_FOR = 5 * HOUR;

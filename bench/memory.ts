@@ -3,7 +3,7 @@
  * else of the bench in it); the parent reads one JSON line from its stdout.
  */
 import { spawn } from "node:child_process";
-import { MAX_SESSIONS } from "../src/session-state";
+import { MAX_SESSIONS } from "../src/sessions/session-state";
 import { PRIMARY_MODEL, SOURCE_AGENT, benchPlugin, benchProject, quotaRetry, type BenchPlugin } from "./fixture";
 import { settle } from "./stats";
 

@@ -76,7 +76,7 @@ function rows(r: Results): Row[] {
     const tracked = Math.min(10_000, m.cap);
     const above = (n: string) => bytes((m.heapAfter[n] ?? Number.NaN) - m.baseline);
     out.push(["3 memory", `heap per tracked session after 10,000 retry -> recovery sessions (${num(tracked)} tracked)`, `${num(m.perTrackedSession)} B`]);
-    out.push(["3 memory", "session cap (src/session-state.ts MAX_SESSIONS)", num(m.cap)]);
+    out.push(["3 memory", "session cap (src/sessions/session-state.ts MAX_SESSIONS)", num(m.cap)]);
     out.push(["3 memory", "heap above baseline after 10,000 / 20,000 sessions", `${above("10000")} / ${above("20000")}`]);
   }
   if (r.server) {
@@ -248,7 +248,7 @@ mock to the \`session.error\` event on the server's event stream.
 **5. \`opencode run\`: first 429 -> the fallback's answer printed.** \`opencode run\` without \`--attach\` runs
 the server in its own process, and OpenCode ${m.opencode} ends the run's event loop at the plugin's abort of
 the failed turn; the plugin then sends the continuation from its \`dispose\` hook (which the instance's
-dispose awaits), follows it and prints the answer itself (src/headless-run.ts). Each run is a real
+dispose awaits), follows it and prints the answer itself (src/host/headless-run.ts). Each run is a real
 \`opencode run --agent … "What is 2 + 2?"\` child process (the pinned binary, no TTY, as scripts and CI run
 it) with the built plugin (\`dist/index.js\`) in its own freshly prepared temp project (the e2e harness's
 \`prepareProject\`: its own home, so its own lane state file, and no run is steered straight to the fallback
@@ -278,7 +278,7 @@ middle two of an even count); the table's p50 is nearest-rank.
 that lane cannot serve for 5 hours, a user turn every 2 minutes (150 turns), on a simulated clock. The
 plugin's own parts decide: LaneHealth how long the lane cools, the steering of each new turn (what the
 \`chat.message\` hook runs) whether it goes to the fallback or back to the primary; a turn that reaches the
-primary fails and is recovered as src/run-recovery.ts does (lane marked cooling, the session's sticky lane
+primary fails and is recovered as src/recovery/run-recovery.ts does (lane marked cooling, the session's sticky lane
 set, one toast). A probe is a failed request after the first (the first is how the lane was found out);
 toasts count the steering's ("back on primary", "out, sent to fallback") and one per recovery. The third
 row forgets the lane's history before each failure: 0.2's fixed 15-minute cooldown, for comparison.
@@ -289,7 +289,7 @@ error, a bare string), once with prose and markup that say nothing and once with
 signature rows look for ("quota", "per", "minute", "limit", 请求, 限额, …), which makes every pattern try
 hardest; plus degenerate 100 KB strings. After three warm-up passes, each call is timed alone with
 \`process.hrtime.bigint()\`, ${r.classify ? r.classify.rounds : 10} rounds over all inputs. The rows search the first 4 KiB and the last 512 characters of each
-text (src/searched-window.ts): what a provider says is at the start of its message
+text (src/classify/searched-window.ts): what a provider says is at the start of its message
 or body, or in the JSON fields read apart.
 
 Reproduce: \`npm run bench\` (about 4 minutes on 2 cores; it rebuilds \`dist/\` from src/ first).\

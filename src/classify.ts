@@ -9,7 +9,7 @@
  * if (verdict.kind === "quota") { … }
  * ```
  */
-export { classifyError } from "./classify-error";
-export { SIGNATURES } from "./signatures";
-export type { Signature, SignatureCondition } from "./signatures";
-export type { ClassifyOptions, Verdict, VerdictKind } from "./verdict";
+export { classifyError } from "./classify/classify-error";
+export { SIGNATURES } from "./classify/signatures";
+export type { Signature, SignatureCondition } from "./classify/signatures";
+export type { ClassifyOptions, Verdict, VerdictKind } from "./classify/verdict";

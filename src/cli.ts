@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from "./run-cli";
+import { runCli } from "./cli/run-cli";
 
 process.exitCode = runCli(process.argv.slice(2), {
   out: (line) => console.log(line),

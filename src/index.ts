@@ -1,6 +1,6 @@
 import type { Plugin } from "@opencode-ai/plugin";
 import { createHooks, PLUGIN_ID } from "./plugin";
-import { redactSecrets } from "./redact";
+import { redactSecrets } from "./support/redact";
 
 /**
  * The OpenCode server plugin. OpenCode calls `server(input, options)` once per project instance;

@@ -1,28 +1,28 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
-import { AgentFiles, agentConfigDirs, type FileSystemPort } from "./agent-files";
-import { classifyError } from "./classify-error";
-import { agentSource, stripFallbackKeys, type ConfigAgents } from "./config-agents";
-import { fileDecisionLog, silentDecisionLog, type DecisionLog } from "./debug-log";
-import { opencodePort, type OpencodePort, type SdkClientLike } from "./opencode-port";
-import { handleRoutedEvent, type RecoveryDeps } from "./recover-session";
-import { resolveFallback } from "./resolve-fallback";
-import { routeEvent } from "./route-event";
-import { SessionBook } from "./session-state";
-import { loadSettings } from "./settings";
-import { fileLaneStore, type LaneStore } from "./lane-store";
-import { SharedHealth } from "./shared-health";
-import { laneGuard } from "./lane-guard";
-import { steerTurn } from "./lane-steering";
-import { SubtaskRepair } from "./repair-subtasks";
-import { PaceRouter } from "./usage/pace-router";
-import { HeadlessRun, hostProcessOf, type RunOutput } from "./headless-run";
-import { usageSources } from "./usage/usage-sources";
+import { AgentFiles, agentConfigDirs, type FileSystemPort } from "./agents/agent-files";
+import { classifyError } from "./classify/classify-error";
+import { agentSource, stripFallbackKeys, type ConfigAgents } from "./agents/config-agents";
+import { fileDecisionLog, silentDecisionLog, type DecisionLog } from "./support/debug-log";
+import { opencodePort, type OpencodePort, type SdkClientLike } from "./host/opencode-port";
+import { handleRoutedEvent, type RecoveryDeps } from "./recovery/recover-session";
+import { resolveFallback } from "./agents/resolve-fallback";
+import { routeEvent } from "./host/route-event";
+import { SessionBook } from "./sessions/session-state";
+import { loadSettings } from "./settings/settings";
+import { fileLaneStore, type LaneStore } from "./lanes/lane-store";
+import { SharedHealth } from "./lanes/shared-health";
+import { laneGuard } from "./lanes/lane-guard";
+import { steerTurn } from "./lanes/lane-steering";
+import { SubtaskRepair } from "./recovery/repair-subtasks";
+import { PaceRouter } from "./pace/pace-router";
+import { HeadlessRun, hostProcessOf, type RunOutput } from "./host/headless-run";
+import { usageSources } from "./pace/usage-sources";
 
-import { redactSecrets, redactValue } from "./redact";
-import { describeError } from "./best-effort";
-import { parseJsonc } from "./jsonc";
+import { redactSecrets, redactValue } from "./support/redact";
+import { describeError } from "./support/best-effort";
+import { parseJsonc } from "./support/jsonc";
 
 /** The plugin's id, as OpenCode lists it. */
 export const PLUGIN_ID = "opencode-session-fallback";
@@ -40,7 +40,7 @@ export interface HookEnvironment {
   /** Where lane health is kept; default the state file of the settings. */
   readonly laneStore?: LaneStore;
   /** Usage sources for the pace router; default: the test scenario, or the real sources. */
-  readonly usageSources?: readonly import("./usage/usage-types").UsageSource[];
+  readonly usageSources?: readonly import("./pace/usage-types").UsageSource[];
   /** The process arguments the client is read from (default `process.argv`). */
   readonly argv?: readonly string[];
   /** Where a headless run prints (default the process's streams and exit code). */

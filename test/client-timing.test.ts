@@ -7,10 +7,10 @@
 import { readFileSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { modelAnswered } from "../src/session-messages";
-import { TASK_CANCELLED } from "../src/repair-subtasks";
-import { ABORTED, FakeOpencode, abortedShape, ev, tempProject } from "./support/fake-opencode";
-import { SOURCE, TARGET, safeEnv, startHooks, until, type Harness, type Project } from "./support/hooks-harness";
+import { modelAnswered } from "../src/host/session-messages";
+import { TASK_CANCELLED } from "../src/recovery/repair-subtasks";
+import { ABORTED, FakeOpencode, abortedShape, ev, tempProject } from "./helpers/fake-opencode";
+import { SOURCE, TARGET, safeEnv, startHooks, until, type Harness, type Project } from "./helpers/hooks-harness";
 
 let project: Project;
 let port: FakeOpencode;

@@ -8,11 +8,11 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { nodeFileSystem, type FileSystemPort } from "../src/agent-files";
-import { fileDecisionLog, type DecisionLog } from "../src/debug-log";
-import { opencodePort, type PromptBody } from "../src/opencode-port";
-import { ENV_VARIABLES } from "../src/settings";
-import { AUTH_POOL_ERROR as AUTH_POOL, FakeOpencode, QUOTA_ERROR, ev, settle as flush, tempProject } from "./support/fake-opencode";
+import { nodeFileSystem, type FileSystemPort } from "../src/agents/agent-files";
+import { fileDecisionLog, type DecisionLog } from "../src/support/debug-log";
+import { opencodePort, type PromptBody } from "../src/host/opencode-port";
+import { ENV_VARIABLES } from "../src/settings/settings";
+import { AUTH_POOL_ERROR as AUTH_POOL, FakeOpencode, QUOTA_ERROR, ev, settle as flush, tempProject } from "./helpers/fake-opencode";
 import {
   SOURCE,
   TARGET,
@@ -27,7 +27,7 @@ import {
   until,
   type Harness,
   type Project,
-} from "./support/hooks-harness";
+} from "./helpers/hooks-harness";
 
 /** Log lines the plugin wrote to OpenCode's log through the fake port. */
 function logLines(fake: FakeOpencode, level?: string): string[] {
@@ -816,7 +816,7 @@ function poolsOf(value: string): Map<string, string> | undefined {
 
 /**
  * Whether a value of a variable is bad (must be reported by name) or valid, written from the README's
- * table, independently of src/settings.ts. An empty value means "unset". A list of fallback kinds that
+ * table, independently of src/settings/settings.ts. An empty value means "unset". A list of fallback kinds that
  * names no kind at all (" ", ",") is bad: it is not "any of quota, auth-pool, …", and taking it would
  * silently turn every immediate fallback off.
  */
@@ -844,7 +844,7 @@ function oracle(name: string, value: string): "bad" | "valid" | "unset" | "unche
       return integerIn(value, 100, 600_000) ? "valid" : "bad";
     case "OPENCODE_SESSION_FALLBACK_POOLS":
       return poolsOf(value) !== undefined ? "valid" : "bad";
-    // The usage-pace router's settings (their `expected` texts in src/settings.ts).
+    // The usage-pace router's settings (their `expected` texts in src/settings/settings.ts).
     case "OPENCODE_SESSION_FALLBACK_PACE":
       return BOOLEAN_WORDS.includes(t.toLowerCase()) ? "valid" : "bad";
     case "OPENCODE_SESSION_FALLBACK_PACE_HIGH":

@@ -16,9 +16,9 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DecisionLog } from "../src/debug-log";
-import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, QUOTA_RETRY, settle as flush, tempProject } from "./support/fake-opencode";
-import { SOURCE, TARGET, closeAllHooks, startHooks, type Harness, type Project } from "./support/hooks-harness";
+import type { DecisionLog } from "../src/support/debug-log";
+import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, QUOTA_RETRY, settle as flush, tempProject } from "./helpers/fake-opencode";
+import { SOURCE, TARGET, closeAllHooks, startHooks, type Harness, type Project } from "./helpers/hooks-harness";
 
 /** Every `type` of the SDK's `Event` unions (v1 and v2), read from the generated declarations. */
 function sdkEventTypes(): string[] {
@@ -154,7 +154,7 @@ const anyEvent = fc.oneof(
 );
 
 /**
- * The session an event may make the plugin touch, written independently of src/route-event.ts: a
+ * The session an event may make the plugin touch, written independently of src/host/route-event.ts: a
  * `session.error`, a `session.status` whose status is a retry, or a `session.idle`, with a string
  * `sessionID`. Any other event must cause no client call at all.
  */

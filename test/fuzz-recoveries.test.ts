@@ -18,8 +18,8 @@
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, QUOTA_RETRY, ev, tempProject } from "./support/fake-opencode";
-import { SOURCE, TARGET, closeAllHooks, startHooks, type Project } from "./support/hooks-harness";
+import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, QUOTA_RETRY, ev, tempProject } from "./helpers/fake-opencode";
+import { SOURCE, TARGET, closeAllHooks, startHooks, type Project } from "./helpers/hooks-harness";
 
 const LIMIT = 2;
 const SESSIONS = ["s1", "s2", "s3"] as const;

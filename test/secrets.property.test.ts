@@ -12,12 +12,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fileDecisionLog } from "../src/debug-log";
-import { serializeState } from "../src/lane-store";
-import { runCli } from "../src/run-cli";
-import type { UsageSource } from "../src/usage/usage-types";
-import { FakeOpencode, ev, tempProject } from "./support/fake-opencode";
-import { closeAllHooks, memoryAppend, safeEnv, startHooks, type Project } from "./support/hooks-harness";
+import { fileDecisionLog } from "../src/support/debug-log";
+import { serializeState } from "../src/lanes/lane-store";
+import { runCli } from "../src/cli/run-cli";
+import type { UsageSource } from "../src/pace/usage-types";
+import { FakeOpencode, ev, tempProject } from "./helpers/fake-opencode";
+import { closeAllHooks, memoryAppend, safeEnv, startHooks, type Project } from "./helpers/hooks-harness";
 
 const alnum = (min: number, max: number) =>
   fc

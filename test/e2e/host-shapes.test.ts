@@ -3,12 +3,12 @@
  * (no plugin loaded): if OpenCode changes one, this file says which, before the plugin misreads it.
  *
  * - A turn aborted during OpenCode's retry wait is stored as completed with NO error, no finish, zero
- *   output tokens and no text or tool part (test/support/fake-opencode.ts `abortedShape` copies it), and
+ *   output tokens and no text or tool part (test/helpers/fake-opencode.ts `abortedShape` copies it), and
  *   the abort publishes no session.error. The plugin's rule {@link modelAnswered} reads it as no answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { opencodePort } from "../../src/opencode-port";
-import { modelAnswered } from "../../src/session-messages";
+import { opencodePort } from "../../src/host/opencode-port";
+import { modelAnswered } from "../../src/host/session-messages";
 import { OPENAI_INSUFFICIENT_QUOTA, startMockProvider, startOpencode, type MockProvider, type OpencodeHarness } from "./harness/index.js";
 
 let mock: MockProvider;

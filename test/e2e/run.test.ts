@@ -4,7 +4,7 @@
  *
  * OpenCode 1.18.33's `run` ends its event loop at the first idle of its session (the plugin's abort of
  * the failed turn) and disposes the instance; the plugin sends the continuation from its `dispose` hook
- * and prints the answer (src/headless-run.ts). These tests fail on the plugin before that: exit 0 and
+ * and prints the answer (src/host/headless-run.ts). These tests fail on the plugin before that: exit 0 and
  * nothing printed.
  */
 import { existsSync, readFileSync } from "node:fs";
