@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Hooks } from "@opencode-ai/plugin";
 import { createHooks } from "../src/plugin";
-import { CONTINUATION_TAG } from "../src/recovery/plan-recovery";
+import { CONTINUATION_TAG } from "../src/sessions/own-prompt";
 import type { DecisionRecord } from "../src/support/debug-log";
 import { ABORTED, AUTH_POOL_ERROR, FakeOpencode, QUOTA_ERROR, ev, settle as flush, tempProject } from "./helpers/fake-opencode";
 

@@ -1,10 +1,5 @@
+import { parseModelRef, type ModelRef } from "../host/model-ref";
 import type { AgentDefinition, AgentLookup } from "./agent-files";
-
-/** A model as OpenCode's prompt API names it. */
-export interface ModelRef {
-  readonly providerID: string;
-  readonly modelID: string;
-}
 
 /** Where a failed turn goes next. */
 export interface FallbackTarget {
@@ -64,25 +59,6 @@ export type Resolution =
 
 /** Looks an agent up by name: the markdown files first, then the agents OpenCode's config declared. */
 export type AgentSource = (name: string) => Promise<AgentLookup>;
-
-/**
- * Parses `provider/model`. The model ID may itself contain `/` (`openrouter/anthropic/claude-x`), so the
- * split is at the first slash.
- *
- * @example
- * ```ts
- * parseModelRef("openrouter/anthropic/claude-sonnet-4.5"); // { providerID: "openrouter", modelID: "anthropic/claude-sonnet-4.5" }
- * parseModelRef("gpt-5"); // undefined
- * ```
- */
-export function parseModelRef(text: string): ModelRef | undefined {
-  const slash = text.indexOf("/");
-  if (slash <= 0 || slash === text.length - 1) return undefined;
-  const providerID = text.slice(0, slash).trim();
-  const modelID = text.slice(slash + 1).trim();
-  if (!providerID || !modelID || /\s/.test(providerID)) return undefined;
-  return { providerID, modelID };
-}
 
 /**
  * Finds the fallback lane of `sourceAgent`: its `fallback_agent`, and that agent's `model` and prompt.

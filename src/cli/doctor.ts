@@ -4,7 +4,7 @@ import { MAX_AGENT_FILE_BYTES, agentConfigDirs, isValidAgentName, parseAgentMark
 import { readStateSync, refusedWarning } from "../lanes/lane-store";
 import { declaredPool } from "../lanes/lane-health";
 import { listAgents, nodeListingFileSystem, type ListedAgent, type ListingFileSystem } from "../agents/list-agents";
-import { parseModelRef } from "../agents/resolve-fallback";
+import { parseModelRef } from "../host/model-ref";
 import { configAgents, configDeclaresModel, opencodeConfigs, pluginFindings } from "./doctor-config";
 import { loadSettings } from "../settings/settings";
 

@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { classifyError } from "../classify/classify-error";
 import { runDoctor, type DoctorReport } from "./doctor";
-import { decideFallback, formatMs, type Trigger } from "../recovery/fallback-policy";
+import { decideFallback, type Trigger } from "../recovery/fallback-policy";
+import { formatMs, isoOrNever } from "../support/format";
 import { LaneHealth } from "../lanes/lane-health";
-import { isoOrNever } from "../lanes/lane-guard";
 import { readStateSync, refusedWarning } from "../lanes/lane-store";
 import { redactSecrets } from "../support/redact";
 import { loadSettings } from "../settings/settings";

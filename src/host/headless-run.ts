@@ -1,8 +1,7 @@
 import type { MessageInfo, OpencodePort } from "./opencode-port";
 import { describeError } from "../support/best-effort";
-import { errorText } from "../recovery/continuation";
+import { errorText, modelAnswered } from "./session-messages";
 import { redactSecrets } from "../support/redact";
-import { modelAnswered } from "./session-messages";
 
 /*
  * `opencode run` (headless, in-process) and the continuation.

@@ -1,4 +1,4 @@
-import type { ModelRef } from "../agents/resolve-fallback";
+import type { ModelRef } from "./model-ref";
 import { hasOutputPart, lastTextOf } from "./message-parts";
 
 /** The fields of a stored message the plugin reads. Everything is optional: the shape is not ours. */

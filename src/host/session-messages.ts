@@ -1,5 +1,6 @@
 import type { MessageInfo } from "./opencode-port";
-import type { ModelRef } from "../agents/resolve-fallback";
+import type { ModelRef } from "./model-ref";
+import { redactSecrets } from "../support/redact";
 
 /** The last message of a role, in the order OpenCode lists them (oldest first). */
 export function lastOf(messages: readonly MessageInfo[], role: "user" | "assistant"): MessageInfo | undefined {
@@ -52,4 +53,12 @@ export function modelAnswered(message: MessageInfo | undefined): boolean {
   const finished = typeof message.finish === "string" && message.finish !== "" && message.finish !== "error";
   const output = typeof message.tokens?.output === "number" && message.tokens.output > 0;
   return finished || output || message.hasOutput === true;
+}
+
+/** A short, redacted text of a stored message error, for a parent's failed task or a run's notice. */
+export function errorText(error: unknown): string {
+  const data = (error as { data?: { message?: unknown } } | null)?.data;
+  const name = (error as { name?: unknown } | null)?.name;
+  const text = redactSecrets(typeof data?.message === "string" ? data.message : typeof name === "string" ? name : "unknown error");
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

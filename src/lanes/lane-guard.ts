@@ -1,4 +1,4 @@
-import { formatMs } from "../recovery/fallback-policy";
+import { formatMs, isoOrNever } from "../support/format";
 import { inPool, type CoolingLane, type LaneHealth } from "./lane-health";
 import type { ChainGuard } from "../agents/resolve-fallback";
 
@@ -29,10 +29,4 @@ export function laneGuard(health: LaneHealth, pools: ReadonlyMap<string, string>
     },
     deprioritize: (model) => (failedPool !== undefined && inPool(model, failedPool, pools) ? `shares ${describePool(failedPool)} with the failed lane` : undefined),
   };
-}
-
-/** An ISO time, or `never` for a time a Date cannot hold: a bad value must not throw where it is printed. */
-export function isoOrNever(ms: number): string {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? "never" : date.toISOString();
 }

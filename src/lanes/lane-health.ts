@@ -1,4 +1,4 @@
-import type { ModelRef } from "../agents/resolve-fallback";
+import type { ModelRef } from "../host/model-ref";
 import type { VerdictKind } from "../classify/verdict";
 
 /** `provider/model`: the key of a lane. */

@@ -1,12 +1,12 @@
-import type { CoolingLane, LaneHealth } from "./lane-health";
-import { failedPoolOf } from "./lane-health";
+import { failedPoolOf, type CoolingLane, type LaneHealth } from "./lane-health";
 import { laneGuard } from "./lane-guard";
-import { formatMs } from "../recovery/fallback-policy";
+import { formatMs } from "../support/format";
 import type { OpencodePort } from "../host/opencode-port";
 import { quietly } from "../support/best-effort";
 import { sameModel, toModelRef } from "../host/session-messages";
-import { CONTINUE_TEXT, laneSystem, modelText } from "../recovery/plan-recovery";
-import type { ChainGuard, ModelRef, Resolution } from "../agents/resolve-fallback";
+import { CONTINUATION_TAG, isOwnContinuation } from "../sessions/own-prompt";
+import { modelText, type ModelRef } from "../host/model-ref";
+import type { ChainGuard, FallbackTarget, Resolution } from "../agents/resolve-fallback";
 import type { SessionBook, StickyLane } from "../sessions/session-state";
 import type { Settings } from "../settings/settings";
 
@@ -109,9 +109,21 @@ function apply(message: SteerableMessage, lane: StickyLane, until: number | unde
   message.system = message.system ? `${message.system}\n\n${system}` : system;
 }
 
-function isOwnContinuation(parts: readonly unknown[]): boolean {
-  return parts.some((p) => typeof p === "object" && p !== null && (p as { type?: unknown }).type === "text" && (p as { text?: unknown }).text === CONTINUE_TEXT);
+/**
+ * The `system` text of a turn that runs on a sticky fallback lane: a short note of why, then the
+ * fallback agent's prompt (or only the note when the fallback agent's own prompt is in effect).
+ */
+export function laneSystem(input: { target: FallbackTarget; primary: ModelRef; until: number | undefined; switchAgent: boolean; reason?: "fallback" | "pace" }): string {
+  const { target, primary, until, switchAgent } = input;
+  const why =
+    input.reason === "pace"
+      ? `${modelText(primary)} is using its usage allowance faster than its window passes${until ? ` (the window resets at ${new Date(until).toISOString()})` : ""}`
+      : `${modelText(primary)} cannot serve it${until ? ` until ${new Date(until).toISOString()}` : " for now"}`;
+  const block = [
+    `<${CONTINUATION_TAG}>`,
+    `This session runs on the ${input.reason === "pace" ? "" : "fallback "}lane ${modelText(target.model)} because ${why}.`,
+    "Carry on with the task as usual; do not mention this unless the user asks.",
+    `</${CONTINUATION_TAG}>`,
+  ].join("\n");
+  return !switchAgent && target.prompt ? `${block}\n\n${target.prompt}` : block;
 }
-
-
-

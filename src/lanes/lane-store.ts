@@ -1,11 +1,10 @@
 import { readFileSync, promises as fsp } from "node:fs";
 import { ownedFolder } from "../support/safe-files";
-import * as os from "node:os";
 import * as path from "node:path";
 import lockfile from "proper-lockfile";
 import { z } from "zod";
 import { MAX_COOLING_MS, type CoolingLane, type LaneSnapshot, type ServedLane } from "./lane-health";
-import { isoOrNever } from "./lane-guard";
+import { isoOrNever } from "../support/format";
 
 /** Marks the file as ours: a file without it is foreign and left alone. */
 export const STATE_FORMAT = "opencode-session-fallback/lanes";
@@ -58,15 +57,6 @@ export function laneOutOfRange(entry: CoolingLane, now: number): string | undefi
   if (entry.until < entry.since) return `it ends (${isoOrNever(entry.until)}) before it began (${isoOrNever(entry.since)})`;
   if (entry.until > now + MAX_COOLING_MS + CLOCK_SKEW_MS) return `it is out until ${isoOrNever(entry.until)}, more than 35 days ahead`;
   return undefined;
-}
-
-/**
- * The default state file, in OpenCode's data folder: `$XDG_DATA_HOME/opencode/`, else
- * `~/.local/share/opencode/`.
- */
-export function defaultStateFile(env: Readonly<Record<string, string | undefined>>, home: string = env.HOME || os.homedir()): string {
-  const data = env.XDG_DATA_HOME || path.join(home, ".local", "share");
-  return path.join(data, "opencode", "opencode-session-fallback", "lanes.json");
 }
 
 /** Parses the state file's text read at `now`. Total: a corrupt or foreign text is a reason, never an exception. */

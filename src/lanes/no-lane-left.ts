@@ -1,7 +1,7 @@
-import { formatMs } from "../recovery/fallback-policy";
+import { formatMs, isoOrNever } from "../support/format";
 import { laneKey, type LaneHealth } from "./lane-health";
-import { isoOrNever } from "./lane-guard";
-import type { ModelRef, PassedLane } from "../agents/resolve-fallback";
+import type { PassedLane } from "../agents/resolve-fallback";
+import type { ModelRef } from "../host/model-ref";
 
 /*
  * When a failure finds no lane left: every lane of the chain is named, with when it is expected back,

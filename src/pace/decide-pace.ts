@@ -1,4 +1,4 @@
-import type { ModelRef } from "../agents/resolve-fallback";
+import type { ModelRef } from "../host/model-ref";
 import { formatPace, worstPace, type PaceReading } from "./pace";
 import type { ProviderUsage } from "./usage-types";
 

@@ -1,7 +1,6 @@
 import type { OpencodePort, MessageInfo } from "../host/opencode-port";
-import { modelText } from "../recovery/plan-recovery";
+import { modelText, type ModelRef } from "../host/model-ref";
 import { quietly } from "../support/best-effort";
-import type { ModelRef } from "../agents/resolve-fallback";
 import type { SessionBook } from "../sessions/session-state";
 import type { PaceSettings } from "../settings/settings";
 import { decidePace, type PaceDecision } from "./decide-pace";

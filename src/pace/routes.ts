@@ -1,5 +1,4 @@
-import type { ModelRef } from "../agents/resolve-fallback";
-import { parseModelRef } from "../agents/resolve-fallback";
+import { parseModelRef, type ModelRef } from "../host/model-ref";
 
 /**
  * Routable groups: lanes on different providers that serve the same model family, so a session can move

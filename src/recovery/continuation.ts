@@ -1,5 +1,4 @@
 import type { MessageInfo } from "../host/opencode-port";
-import { redactSecrets } from "../support/redact";
 import type { ContinuationResult, SessionRecord } from "../sessions/session-state";
 import { modelAnswered } from "../host/session-messages";
 
@@ -33,12 +32,3 @@ export function finishContinuation(record: SessionRecord, result: ContinuationRe
   record.lastContinuation = result;
   pending.settle(result);
 }
-
-/** A short, redacted text of a stored message error, for a parent's failed task. */
-export function errorText(error: unknown): string {
-  const data = (error as { data?: { message?: unknown } } | null)?.data;
-  const name = (error as { name?: unknown } | null)?.name;
-  const text = redactSecrets(typeof data?.message === "string" ? data.message : typeof name === "string" ? name : "unknown error");
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
-

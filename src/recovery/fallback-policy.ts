@@ -1,3 +1,4 @@
+import { formatMs } from "../support/format";
 import type { Settings } from "../settings/settings";
 import type { Verdict } from "../classify/verdict";
 
@@ -92,15 +93,4 @@ export function announcedWaitMs(verdict: Verdict, context: FailureContext): numb
   if (context.retryAt !== undefined && context.retryAt > 0) waits.push(context.retryAt - context.now);
   const positive = waits.filter((w) => Number.isFinite(w) && w > 0);
   return positive.length > 0 ? Math.max(...positive) : undefined;
-}
-
-/** `1h 2m`, `3m 4s`, `5.2s`, `120ms`. */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, "")}s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = totalSeconds % 60;
-  return h > 0 ? `${h}h ${m}m` : `${m}m ${s}s`;
 }

@@ -1,13 +1,8 @@
+import { CONTINUATION_TAG, CONTINUE_TEXT } from "../sessions/own-prompt";
 import type { PromptBody, Toast } from "../host/opencode-port";
-import type { FallbackTarget, ModelRef } from "../agents/resolve-fallback";
+import type { FallbackTarget } from "../agents/resolve-fallback";
+import { modelText, type ModelRef } from "../host/model-ref";
 import type { Verdict, VerdictKind } from "../classify/verdict";
-
-/** Marker that opens the continuation block, so a reader of a request can tell it apart from agent prompts. */
-export const CONTINUATION_TAG = "session-fallback";
-
-/** The text of the continuation user message. Marked synthetic: the TUI shows it as the plugin's, not the user's. */
-export const CONTINUE_TEXT =
-  "[session-fallback] The previous model could not go on. Continue from the current state of this session; if my last message before this note has no answer yet, answer it now.";
 
 const KIND_WORDS: Record<VerdictKind, string> = {
   quota: "out of quota or credit",
@@ -36,11 +31,6 @@ export interface PlanInput {
   readonly failedModel?: ModelRef;
   /** Run as the fallback agent itself (its prompt, tools, permissions) instead of the source agent. */
   readonly switchAgent: boolean;
-}
-
-/** `provider/model`. */
-export function modelText(model: ModelRef | undefined): string {
-  return model ? `${model.providerID}/${model.modelID}` : "the previous model";
 }
 
 /**
@@ -87,23 +77,4 @@ function passedOver(target: FallbackTarget): string {
   const skipped = target.skipped.length > 0 ? `; passed over ${target.skipped.join("; ")}` : "";
   const last = target.lastResort ? `; taken as the last lane left (it ${target.lastResort})` : "";
   return `${skipped}${last}`;
-}
-
-/**
- * The `system` text of a turn that runs on a sticky fallback lane: a short note of why, then the
- * fallback agent's prompt (or only the note when the fallback agent's own prompt is in effect).
- */
-export function laneSystem(input: { target: FallbackTarget; primary: ModelRef; until: number | undefined; switchAgent: boolean; reason?: "fallback" | "pace" }): string {
-  const { target, primary, until, switchAgent } = input;
-  const why =
-    input.reason === "pace"
-      ? `${modelText(primary)} is using its usage allowance faster than its window passes${until ? ` (the window resets at ${new Date(until).toISOString()})` : ""}`
-      : `${modelText(primary)} cannot serve it${until ? ` until ${new Date(until).toISOString()}` : " for now"}`;
-  const block = [
-    `<${CONTINUATION_TAG}>`,
-    `This session runs on the ${input.reason === "pace" ? "" : "fallback "}lane ${modelText(target.model)} because ${why}.`,
-    "Carry on with the task as usual; do not mention this unless the user asks.",
-    `</${CONTINUATION_TAG}>`,
-  ].join("\n");
-  return !switchAgent && target.prompt ? `${block}\n\n${target.prompt}` : block;
 }

@@ -2,9 +2,9 @@ import { mayFallBack } from "./fallback-policy";
 import type { MessageInfo } from "../host/opencode-port";
 import { laneKey } from "../lanes/lane-health";
 import type { RoutedEvent } from "../host/route-event";
-import { errorText, finishContinuation, settleContinuation } from "./continuation";
+import { finishContinuation, settleContinuation } from "./continuation";
+import { errorText, lastOf, modelAnswered, modelOf } from "../host/session-messages";
 import { describeError } from "../support/best-effort";
-import { lastOf, modelAnswered, modelOf } from "../host/session-messages";
 import { note, recover, type Outcome, type RecoveryDeps } from "./run-recovery";
 import type { SessionRecord } from "../sessions/session-state";
 

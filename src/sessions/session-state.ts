@@ -1,4 +1,5 @@
-import type { FallbackTarget, ModelRef } from "../agents/resolve-fallback";
+import type { FallbackTarget } from "../agents/resolve-fallback";
+import type { ModelRef } from "../host/model-ref";
 
 /** A session's sticky lane: while `primary` cools, its turns run on `target`. */
 export interface StickyLane {

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { FALLBACK_KINDS, booleanText, integerText, kindList, nonEmptyPath, poolList, routeList, budgetList, signedNumber, httpUrl } from "./setting-values";
-import { defaultStateFile } from "../lanes/lane-store";
+import * as os from "node:os";
 import type { VerdictKind } from "../classify/verdict";
 import type { PaceSettings, Settings } from "./settings-types";
 
@@ -258,4 +258,13 @@ function describe(value: unknown): string {
 
 function truncate(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * The default state file, in OpenCode's data folder: `$XDG_DATA_HOME/opencode/`, else
+ * `~/.local/share/opencode/`.
+ */
+export function defaultStateFile(env: Readonly<Record<string, string | undefined>>, home: string = env.HOME || os.homedir()): string {
+  const data = env.XDG_DATA_HOME || path.join(home, ".local", "share");
+  return path.join(data, "opencode", "opencode-session-fallback", "lanes.json");
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AgentDefinition, AgentLookup } from "../../src/agents/agent-files";
-import { parseModelRef, resolveFallback } from "../../src/agents/resolve-fallback";
+import { resolveFallback } from "../../src/agents/resolve-fallback";
+import { parseModelRef } from "../../src/host/model-ref";
 
 const agents = (defs: Record<string, Partial<AgentDefinition>>) => async (name: string): Promise<AgentLookup> => {
   const def = defs[name];

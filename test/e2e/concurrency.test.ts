@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { CONTINUE_TEXT } from "../../src/recovery/plan-recovery";
+import { CONTINUE_TEXT } from "../../src/sessions/own-prompt";
 import { BUILT_PLUGIN_URL, OPENAI_INSUFFICIENT_QUOTA, startMockProvider, startOpencode, textOf, type MockProvider, type OpencodeHarness } from "./harness/index.js";
 
 const SESSIONS = 20;

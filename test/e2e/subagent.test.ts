@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CONTINUE_TEXT } from "../../src/recovery/plan-recovery";
+import { CONTINUE_TEXT } from "../../src/sessions/own-prompt";
 import {
   BUILT_PLUGIN_URL,
   OPENAI_INSUFFICIENT_QUOTA,

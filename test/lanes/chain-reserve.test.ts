@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { AgentDefinition, AgentLookup } from "../../src/agents/agent-files";
 import { laneGuard } from "../../src/lanes/lane-guard";
 import { LaneHealth, failedPoolOf } from "../../src/lanes/lane-health";
-import { resolveFallback, type ChainGuard, type ModelRef } from "../../src/agents/resolve-fallback";
+import { resolveFallback, type ChainGuard } from "../../src/agents/resolve-fallback";
+import { type ModelRef } from "../../src/host/model-ref";
 import { loadSettings } from "../../src/settings/settings";
 
 const T0 = 1_800_000_000_000;

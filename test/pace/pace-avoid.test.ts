@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { laneGuard } from "../../src/lanes/lane-guard";
 import { LaneHealth } from "../../src/lanes/lane-health";
-import type { ModelRef } from "../../src/agents/resolve-fallback";
+import type { ModelRef } from "../../src/host/model-ref";
 import { SessionBook } from "../../src/sessions/session-state";
 import { loadSettings } from "../../src/settings/settings";
 import { EXHAUSTED_PERCENT, PaceRouter } from "../../src/pace/pace-router";

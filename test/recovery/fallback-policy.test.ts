@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { announcedWaitMs, decideFallback, formatMs, mayFallBack } from "../../src/recovery/fallback-policy";
+import { announcedWaitMs, decideFallback, mayFallBack } from "../../src/recovery/fallback-policy";
 import { loadSettings } from "../../src/settings/settings";
 
 const settings = loadSettings({}, undefined, "/p").settings;
@@ -39,12 +39,9 @@ describe("decideFallback", () => {
   });
 });
 
-describe("announcedWaitMs and formatMs", () => {
+describe("announcedWaitMs", () => {
   it("takes the longest positive wait", () => {
     expect(announcedWaitMs({ kind: "rate-limit", rule: "r", retryAfterMs: 1000, resetAt: now + 5000 }, { trigger: "retry", now, retryAt: now + 3000 })).toBe(5000);
     expect(announcedWaitMs({ kind: "rate-limit", rule: "r", resetAt: now - 5000 }, { trigger: "retry", now })).toBeUndefined();
-  });
-  it.each([[120, "120ms"], [5200, "5.2s"], [61_000, "1m 1s"], [3 * 3600_000 + 120_000, "3h 2m"]])("%d → %s", (ms, text) => {
-    expect(formatMs(ms)).toBe(text);
   });
 });
