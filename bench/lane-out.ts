@@ -61,7 +61,7 @@ async function simulate(label: string, cause: (now: number) => CoolingCause, fre
   const fail = (fallback: FallbackTarget) => {
     if (fresh) (deps as { health: LaneHealth }).health = new LaneHealth();
     deps.health.markCooling(PRIMARY, cause(now), now, COOLDOWN);
-    deps.book.get("s").lane = { primary: PRIMARY, target: fallback, since: now };
+    deps.book.get("s").lane.sticky = { primary: PRIMARY, target: fallback, since: now };
     failures += 1;
     recoveryToasts += 1; // "continuing on backup"
   };

@@ -46,7 +46,7 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
   const requested = toModelRef(message.model);
   const now = deps.clock();
   const record = deps.book.get(sessionID);
-  const lane = record.lane;
+  const lane = record.lane.sticky;
 
   if (lane) {
     if (!requested || sameModel(requested, lane.target.model)) {
@@ -59,14 +59,14 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
         apply(message, lane, held, deps.settings);
         return "sticky";
       }
-      record.lane = undefined;
-      record.recoveries = 0;
+      record.lane.sticky = undefined;
+      record.recovery.count = 0;
       deps.note("info", { outcome: "back-to-primary", event: "chat.message", sessionID, to: modelText(lane.primary) }, `session ${sessionID}: ${modelText(lane.primary)} should serve again; back from ${modelText(lane.target.model)}`);
       await quietly(() => deps.port.toast({ title: "Session fallback", message: `${modelText(lane.primary)} should serve again: this session is back on it (was on ${modelText(lane.target.model)}).`, variant: "success", duration: 6000 }));
       return "back-to-primary";
     }
-    record.lane = undefined;
-    record.paceManualTurnsLeft = deps.settings.pace.manualTurns;
+    record.lane.sticky = undefined;
+    record.pace.manualTurnsLeft = deps.settings.pace.manualTurns;
     deps.note("info", { outcome: "manual-choice", event: "chat.message", sessionID, to: modelText(requested) }, `session ${sessionID}: the user picked ${modelText(requested)}; the fallback lane ${modelText(lane.target.model)} is left`);
     return "manual-choice";
   }
@@ -81,7 +81,7 @@ export async function steerTurn(sessionID: string, message: SteerableMessage, pa
     return "no-way-around";
   }
   const sticky: StickyLane = { primary: requested, target: resolution.target, since: now };
-  record.lane = sticky;
+  record.lane.sticky = sticky;
   apply(message, sticky, cooling.until, deps.settings);
   deps.note("info", { outcome: "avoided-cooling", event: "chat.message", sessionID, from: cooling.lane, to: modelText(resolution.target.model), target: resolution.target.agent, until: cooling.until }, `session ${sessionID}: ${cooling.lane} is cooling (${cooling.kind}, rule ${cooling.rule}); this turn goes straight to ${modelText(resolution.target.model)}`);
   await quietly(() =>

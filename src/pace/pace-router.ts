@@ -57,15 +57,15 @@ export class PaceRouter {
     try {
       if (!settings.enabled) return "off";
       const record = book.get(sessionID);
-      if (record.lastPacedMessageID === last.id) return "duplicate";
-      record.lastPacedMessageID = last.id;
+      if (record.pace.lastMessageID === last.id) return "duplicate";
+      record.pace.lastMessageID = last.id;
       if (typeof last.providerID !== "string" || typeof last.modelID !== "string") return "no-model";
-      if (record.paceManualTurnsLeft > 0) {
-        record.paceManualTurnsLeft -= 1;
+      if (record.pace.manualTurnsLeft > 0) {
+        record.pace.manualTurnsLeft -= 1;
         return "manual-hold";
       }
       const now = clock();
-      if (record.lastPaceSwitchAt > 0 && now - record.lastPaceSwitchAt < settings.minIntervalMs) return "rate-limited";
+      if (record.pace.lastSwitchAt > 0 && now - record.pace.lastSwitchAt < settings.minIntervalMs) return "rate-limited";
 
       const current: ModelRef = { providerID: last.providerID, modelID: last.modelID };
       const alternatives = alternativeLanes(current, settings.routes).filter((model) => {
@@ -108,7 +108,7 @@ export class PaceRouter {
     const message = `${decision.current.providerID} is ${formatPace(decision.current.pace)} over pace (${decision.current.window} window); ${persist ? "switching the model to" : "this session moves to"} ${modelText(decision.to)} (${formatPace(decision.alternative.pace)}).`;
     // The toast first: in persist mode the config write disposes the instance right after.
     await quietly(() => port.toast({ title: "Usage pace", message, variant: "info", duration: 8000 }));
-    record.lastPaceSwitchAt = now;
+    record.pace.lastSwitchAt = now;
     const shadow = settings.mode === "persist" ? this.deps.persistShadowedBy?.() : undefined;
     if (shadow) {
       note("warn", { outcome: "pace-persist-shadowed", event: "idle", sessionID }, `persist mode: ${shadow} sets the model and would override the one written to config.json; this session is moved instead`);
@@ -123,8 +123,8 @@ export class PaceRouter {
       note("info", { outcome: "pace-persisted", event: "idle", sessionID, from: modelText(current), to: modelText(decision.to) }, `${decision.why}; the config's model is now ${modelText(decision.to)}`);
       return "persisted";
     }
-    record.lane = {
-      primary: record.lane?.primary ?? current,
+    record.lane.sticky = {
+      primary: record.lane.sticky?.primary ?? current,
       target: { sourceAgent: agent, agent, model: decision.to, prompt: "", file: "usage-pace", skipped: [] },
       since: now,
       reason: "pace",

@@ -14,7 +14,7 @@ import { modelAnswered } from "../host/session-messages";
  * message with an error is left to the caller (it may be recovered in turn).
  */
 export function settleContinuation(record: SessionRecord, last: MessageInfo | undefined): void {
-  const pending = record.continuation;
+  const pending = record.recovery.continuation;
   if (!pending || !last) return;
   if (last.id <= pending.afterID || !last.time?.completed) return;
   if (last.error !== undefined && last.error !== null) return;
@@ -26,9 +26,9 @@ export function settleContinuation(record: SessionRecord, last: MessageInfo | un
 
 /** Ends the pending continuation with `result`, and remembers it for a parent that looks later. */
 export function finishContinuation(record: SessionRecord, result: ContinuationResult): void {
-  const pending = record.continuation;
+  const pending = record.recovery.continuation;
   if (!pending) return;
-  record.continuation = undefined;
-  record.lastContinuation = result;
+  record.recovery.continuation = undefined;
+  record.recovery.lastContinuation = result;
   pending.settle(result);
 }

@@ -21,11 +21,11 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
     const verdict = deps.classify(event.error, { now: receivedAt });
     if (verdict.kind === "abort" && event.type === "error") {
       const record = deps.book.get(event.sessionID);
-      if (receivedAt <= record.ownAbortUntil) {
+      if (receivedAt <= record.recovery.ownAbortUntil) {
         note(deps, "debug", { outcome: "own-abort", event: event.type, sessionID: event.sessionID }, "our own abort; not a new failure");
         return "own-abort";
       }
-      record.userAbortAt = receivedAt;
+      record.recovery.userAbortAt = receivedAt;
       failContinuation(record, receivedAt, event.error);
       note(deps, "debug", { outcome: "user-abort", event: event.type, sessionID: event.sessionID }, "the user aborted the turn; no recovery");
       return "user-abort";
@@ -34,7 +34,7 @@ export async function handleRoutedEvent(event: RoutedEvent, deps: RecoveryDeps):
       if (event.type === "error") {
         note(deps, "debug", { outcome: "not-eligible", event: event.type, sessionID: event.sessionID, verdict }, `${verdict.kind} error; left to OpenCode`);
         const record = deps.book.find(event.sessionID);
-        if (record?.continuation) await deps.book.run(event.sessionID, async (rec) => failContinuation(rec, receivedAt, event.error), "ending a continuation that failed");
+        if (record?.recovery.continuation) await deps.book.run(event.sessionID, async (rec) => failContinuation(rec, receivedAt, event.error), "ending a continuation that failed");
       }
       return "not-eligible";
     }
@@ -59,7 +59,7 @@ export const CONTINUATION_START_GRACE_MS = 1500;
  * parent waiting on it is released at once with that error as its task result.
  */
 function failContinuation(record: SessionRecord, receivedAt: number, error: unknown): void {
-  if (!record.continuation || record.continuedAt === 0 || receivedAt < record.continuedAt) return;
+  if (!record.recovery.continuation || record.recovery.continuedAt === 0 || receivedAt < record.recovery.continuedAt) return;
   finishContinuation(record, { status: "failed", error: errorText(error) });
 }
 
@@ -70,12 +70,12 @@ function failContinuation(record: SessionRecord, receivedAt: number, error: unkn
  */
 async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDeps): Promise<Outcome> {
   const record = deps.book.get(sessionID);
-  if (record.idleCheckQueued) return "duplicate";
-  record.idleCheckQueued = true;
+  if (record.recovery.idleCheckQueued) return "duplicate";
+  record.recovery.idleCheckQueued = true;
   let outcome: Outcome = "idle-ok";
   let answered: MessageInfo | undefined;
   await deps.book.run(sessionID, async (rec) => {
-    rec.idleCheckQueued = false;
+    rec.recovery.idleCheckQueued = false;
     let messages: readonly MessageInfo[];
     try {
       messages = await deps.port.messages(sessionID);
@@ -86,15 +86,15 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
     }
     const failed = lastOf(messages, "assistant");
     settleContinuation(rec, failed);
-    const pending = rec.continuation;
-    if (pending && rec.continuedAt > 0 && receivedAt >= rec.continuedAt && !(failed && failed.id > pending.afterID)) {
+    const pending = rec.recovery.continuation;
+    if (pending && rec.recovery.continuedAt > 0 && receivedAt >= rec.recovery.continuedAt && !(failed && failed.id > pending.afterID)) {
       // No message of the continuation yet. Just after it went out this may be a late idle of the aborted
       // turn: look again shortly. Later, the continuation's turn ended before any answer (OpenCode refused it).
-      if (deps.clock() - rec.continuedAt < CONTINUATION_START_GRACE_MS) {
-        if (!rec.idleRecheck) {
-          rec.idleRecheck = true;
+      if (deps.clock() - rec.recovery.continuedAt < CONTINUATION_START_GRACE_MS) {
+        if (!rec.recovery.idleRecheck) {
+          rec.recovery.idleRecheck = true;
           const timer = setTimeout(() => {
-            rec.idleRecheck = false;
+            rec.recovery.idleRecheck = false;
             // Through the router entry: it never rejects.
             void handleRoutedEvent({ type: "idle", sessionID }, deps);
           }, CONTINUATION_START_GRACE_MS);
@@ -119,7 +119,7 @@ async function checkIdle(sessionID: string, receivedAt: number, deps: RecoveryDe
       }
       return;
     }
-    if (!failed || rec.handled.has(failed.id)) return;
+    if (!failed || rec.recovery.handled.has(failed.id)) return;
     const verdict = deps.classify(failed.error, { now: receivedAt });
     if (!mayFallBack(verdict)) {
       finishContinuation(rec, { status: "failed", error: errorText(failed.error) });

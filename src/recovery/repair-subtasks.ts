@@ -77,7 +77,7 @@ export class SubtaskRepair {
     const childID = state.metadata?.sessionId;
     if (typeof childID !== "string") return;
     const record = this.book.find(childID);
-    if (!record?.continuation && !record?.lastContinuation) return;
+    if (!record?.recovery.continuation && !record?.recovery.lastContinuation) return;
     const result = await this.waitForAnswer(childID);
     this.onRepair(childID, result);
     if (result === "timeout") return;
@@ -108,8 +108,8 @@ export class SubtaskRepair {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const record = this.book.find(childID);
-      const pending = record?.continuation;
-      if (!pending) return record?.lastContinuation ?? { status: "failed", error: "the continuation ended without an answer" };
+      const pending = record?.recovery.continuation;
+      if (!pending) return record?.recovery.lastContinuation ?? { status: "failed", error: "the continuation ended without an answer" };
       const left = deadline - Date.now();
       if (left <= 0) return "timeout";
       let timer: ReturnType<typeof setTimeout> | undefined;

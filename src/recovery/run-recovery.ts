@@ -106,20 +106,20 @@ export async function recover(
   const failed = lastOf(messages, "assistant");
   const lastUser = lastOf(messages, "user");
   const key = failed?.id ?? (lastUser ? `turn:${lastUser.id}` : `session:${sessionID}`);
-  if (record.handled.has(key)) {
+  if (record.recovery.handled.has(key)) {
     note(deps, "debug", { ...base, outcome: "duplicate", messageID: key }, "already handled");
     return "duplicate";
   }
   // An announcement that arrived before the last continuation went out, but waited behind it in the
   // queue, is about the turn already recovered: the session now shows the continuation's turn.
-  if (receivedAt < record.continuedAt) {
+  if (receivedAt < record.recovery.continuedAt) {
     note(deps, "debug", { ...base, outcome: "duplicate", messageID: key, stale: true }, "announced before the last continuation went out");
     return "duplicate";
   }
   // The turn itself is stored as aborted by the user (ESC): a late or duplicate announcement of the error
   // it had before must not revive it (found by test/fuzz-recoveries.test.ts). The plugin's own abort
   // leaves no error on the message (OpenCode 1.18.33), so this is never the plugin's doing.
-  if (record.userAbortAt >= receivedAt || deps.classify(failed?.error, { now: receivedAt }).kind === "abort") {
+  if (record.recovery.userAbortAt >= receivedAt || deps.classify(failed?.error, { now: receivedAt }).kind === "abort") {
     book.markHandled(record, key);
     note(deps, "info", { ...base, outcome: "aborted-by-user", messageID: key }, `session ${sessionID}: the user aborted; no recovery`);
     return "aborted-by-user";
@@ -145,10 +145,10 @@ export async function recover(
   if (!resolution.ok && resolution.reason === "chain-exhausted" && resolution.passed && resolution.passed.length > 0) {
     return nothingLeft(record, sessionID, trigger, verdict, failedModel, resolution.passed, failure, deps);
   }
-  if (record.recoveries >= settings.attemptLimit) {
+  if (record.recovery.count >= settings.attemptLimit) {
     const stopping = stopsTurn(trigger, verdict, settings);
-    const message = `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}, rule ${verdict.rule}) but the fallback budget is spent (${record.recoveries} of OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT=${settings.attemptLimit}); ${stopping ? "the turn is stopped instead of retrying a lane known to be out" : "the error is left as it is"}`;
-    note(deps, "warn", { ...base, outcome: "budget-spent", recoveries: record.recoveries, limit: settings.attemptLimit, stopped: stopping }, message);
+    const message = `session ${sessionID}: ${modelText(failedModel)} failed (${verdict.kind}, rule ${verdict.rule}) but the fallback budget is spent (${record.recovery.count} of OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT=${settings.attemptLimit}); ${stopping ? "the turn is stopped instead of retrying a lane known to be out" : "the error is left as it is"}`;
+    note(deps, "warn", { ...base, outcome: "budget-spent", recoveries: record.recovery.count, limit: settings.attemptLimit, stopped: stopping }, message);
     const toast = `${modelText(failedModel)}: ${verdict.kind}. No automatic fallback left for this session (limit ${settings.attemptLimit})${stopping ? "; the turn is stopped: send your message again later, or pick another model" : ""}.`;
     await quietly(() => port.toast({ title: "Session fallback", message: toast, variant: "error", duration: 10000 }));
     if (stopping) await stopTurn(record, sessionID, verdict, failedModel, failure, deps, toast);
@@ -167,16 +167,16 @@ export async function recover(
   // At the end of a headless run, the continuation being followed failed in turn: the next one goes out now.
   const followed = deps.headless?.isFollowing(sessionID) ?? false;
   if (followed) deps.headless!.recovering(sessionID);
-  record.recoveries += 1;
+  record.recovery.count += 1;
   const decidedAt = deps.clock();
 
   // Mark the abort as ours before it starts: its MessageAbortedError must not read as a new failure.
-  record.ownAbortUntil = Number.POSITIVE_INFINITY;
+  record.recovery.ownAbortUntil = Number.POSITIVE_INFINITY;
   // The continuation exists from now on: a parent whose task the abort cancels waits for it.
-  const previous = record.continuation;
+  const previous = record.recovery.continuation;
   const afterID = newestID(messages);
-  record.continuation = pendingContinuation(afterID);
-  record.lastContinuation = undefined;
+  record.recovery.continuation = pendingContinuation(afterID);
+  record.recovery.lastContinuation = undefined;
   previous?.settle({ status: "superseded" });
   let abortError: string | undefined;
   try {
@@ -184,10 +184,10 @@ export async function recover(
   } catch (error) {
     abortError = describeError(error);
   } finally {
-    record.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
+    record.recovery.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
   }
   const abortedAt = deps.clock();
-  if (record.userAbortAt >= receivedAt) {
+  if (record.recovery.userAbortAt >= receivedAt) {
     note(deps, "info", { ...base, outcome: "aborted-by-user", agent, target: target.agent }, `session ${sessionID}: the user aborted during the recovery; nothing is sent`);
     finishContinuation(record, { status: "failed", error: "the user aborted" });
     if (followed) deps.headless!.gaveUp(sessionID, "the user aborted the turn", "the user aborted");
@@ -201,7 +201,7 @@ export async function recover(
       sendError = describeError(error);
       const message = `session ${sessionID}: could not continue on ${modelText(target.model)}: ${describeError(error)}${abortError ? ` (the abort failed too: ${abortError})` : ""}. The session keeps your message; send it again or pick another model.`;
       // Nothing was continued: the attempt does not count against the budget.
-      record.recoveries -= 1;
+      record.recovery.count -= 1;
       note(deps, "error", { ...base, outcome: "prompt-failed", agent, target: target.agent, error: describeError(error) }, message);
       finishContinuation(record, { status: "failed", error: describeError(error) });
       await quietly(() => port.toast({ title: "Session fallback failed", message: redactSecrets(message), variant: "error", duration: 10000 }));
@@ -210,8 +210,8 @@ export async function recover(
     }
     if (followed) deps.headless!.continued(sessionID, afterID);
     const promptedAt = deps.clock();
-    record.continuedAt = promptedAt;
-    record.lane = { primary: record.lane?.primary ?? failedModel ?? target.model, target, since: promptedAt };
+    record.recovery.continuedAt = promptedAt;
+    record.lane.sticky = { primary: record.lane.sticky?.primary ?? failedModel ?? target.model, target, since: promptedAt };
     note(
       deps,
       "info",
@@ -224,7 +224,7 @@ export async function recover(
         to: modelText(target.model),
         runAs: plan.body.agent,
         ...(target.skipped.length > 0 ? { skipped: target.skipped } : {}),
-        recoveries: record.recoveries,
+        recoveries: record.recovery.count,
         ...(abortError ? { abortError } : {}),
         ...(deferred ? { deferredToRunEnd: true } : {}),
         timings: { decideMs: decidedAt - receivedAt, abortMs: abortedAt - decidedAt, promptMs: promptedAt - abortedAt, totalMs: promptedAt - receivedAt },
@@ -296,7 +296,7 @@ async function nothingLeft(
   const { port, settings } = deps;
   const stopped = stopsTurn(trigger, verdict, settings);
   const providerMessage = redactSecrets(failure.errorText ?? failure.retry?.message ?? "");
-  const report = noLaneLeft({ sessionID, failed: failedModel, ...(record.lane ? { primary: record.lane.primary } : {}), passed, health: deps.shared.health, now: deps.clock(), stopped, providerMessage });
+  const report = noLaneLeft({ sessionID, failed: failedModel, ...(record.lane.sticky ? { primary: record.lane.sticky.primary } : {}), passed, health: deps.shared.health, now: deps.clock(), stopped, providerMessage });
   const base = { event: trigger, sessionID, rule: verdict.rule, kind: verdict.kind };
   note(deps, "warn", { ...base, outcome: "no-lane-left", lanes: report.lanes, stopped }, report.log);
   await quietly(() => port.toast({ title: "Session fallback", message: redactSecrets(report.toast), variant: "error", duration: 15000 }));
@@ -318,18 +318,18 @@ async function stopTurn(record: SessionRecord, sessionID: string, verdict: Verdi
   const followed = deps.headless?.isFollowing(sessionID) ?? false;
   // The followed continuation's aborted turn is not its end: the reason comes right after.
   if (followed) deps.headless!.recovering(sessionID);
-  record.ownAbortUntil = Number.POSITIVE_INFINITY;
+  record.recovery.ownAbortUntil = Number.POSITIVE_INFINITY;
   try {
     await deps.port.abort(sessionID);
   } catch (error) {
     note(deps, "warn", { event: "retry", sessionID, outcome: "abort-failed", error: describeError(error) }, `session ${sessionID}: the turn could not be stopped (${describeError(error)}); OpenCode's retries go on`);
   } finally {
-    record.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
+    record.recovery.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
   }
   const error = redactSecrets(failure.errorText ?? failure.retry?.message ?? "") || `${modelText(failedModel)}: ${verdict.kind}`;
   // A parent whose task the abort cancels reads the provider's error as the task's result.
-  if (record.continuation) finishContinuation(record, { status: "failed", error });
-  else record.lastContinuation = { status: "failed", error };
+  if (record.recovery.continuation) finishContinuation(record, { status: "failed", error });
+  else record.recovery.lastContinuation = { status: "failed", error };
   if (owed || followed) deps.headless!.gaveUp(sessionID, redactSecrets(notice), error);
 }
 

@@ -41,12 +41,13 @@ export function pendingContinuation(afterID: string): Continuation {
   return { afterID, done, settle };
 }
 
-/** What the plugin remembers of one session. One record type, in one map. */
-export interface SessionRecord {
-  /** Tail of this session's work queue: handlers for one session run one after the other. */
-  queue: Promise<void>;
-  /** Automatic recoveries started for this session. */
-  recoveries: number;
+/** What the recovery stage (recovery/) keeps of a session: its budget, what it dealt with, its continuation. */
+export interface RecoveryRecord {
+  /**
+   * Automatic recoveries started for this session (the budget, OPENCODE_SESSION_FALLBACK_ATTEMPT_LIMIT).
+   * Lane steering gives the budget back (0) when the session goes back to its primary lane.
+   */
+  count: number;
   /** Failed assistant messages already dealt with (recovered from, or deliberately left). */
   readonly handled: Set<string>;
   /** Until this epoch ms, a `MessageAbortedError` in this session is the plugin's own abort. */
@@ -61,17 +62,57 @@ export interface SessionRecord {
   continuation: Continuation | undefined;
   /** How the last continuation ended, for a parent that looks after the child has finished. */
   lastContinuation: ContinuationResult | undefined;
-  /** Set while the session runs on a fallback lane. */
-  lane: StickyLane | undefined;
   /** Epoch ms the plugin's last continuation prompt was accepted: announcements received earlier are stale. */
   continuedAt: number;
-  /** The last assistant message the pace router looked at (idles repeat). */
-  lastPacedMessageID: string | undefined;
-  /** Turns left before the pace router may move a session whose user picked a model by hand. */
-  paceManualTurnsLeft: number;
+}
+
+/**
+ * Which lane the session's turns run on (written by recovery/ and pace/ when they move it, read and
+ * cleared by lanes/lane-steering when its primary may serve again).
+ */
+export interface LaneRecord {
+  /** Set while the session runs on a fallback (or pace) lane. */
+  sticky: StickyLane | undefined;
+}
+
+/** What the usage-pace router (pace/) keeps of a session. */
+export interface PaceRecord {
+  /** The last assistant message the router looked at (idles repeat). */
+  lastMessageID: string | undefined;
+  /**
+   * Turns left before the router may move a session whose user picked a model by hand (set by lane
+   * steering when the user leaves a fallback lane by picking a model).
+   */
+  manualTurnsLeft: number;
   /** Epoch ms of the last automatic pace switch of this session. */
-  lastPaceSwitchAt: number;
-  /** Last time anything touched this record, for eviction. */
+  lastSwitchAt: number;
+}
+
+/**
+ * What the plugin remembers of one session: one small record per stage, in one map. The work queue and
+ * the eviction order belong to the {@link SessionBook} itself and are not part of the record.
+ */
+export interface SessionRecord {
+  readonly recovery: RecoveryRecord;
+  readonly lane: LaneRecord;
+  readonly pace: PaceRecord;
+}
+
+/** A fresh record: nothing recovered, on the agent's own lane, never paced. */
+function newRecord(): SessionRecord {
+  return {
+    recovery: { count: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, idleRecheck: false, continuation: undefined, lastContinuation: undefined, continuedAt: 0 },
+    lane: { sticky: undefined },
+    pace: { lastMessageID: undefined, manualTurnsLeft: 0, lastSwitchAt: 0 },
+  };
+}
+
+/** The book's own entry: a record, the tail of the session's work queue, and when it was last touched. */
+interface Entry {
+  readonly record: SessionRecord;
+  /** Tail of this session's work queue: handlers for one session run one after the other. */
+  queue: Promise<void>;
+  /** Last time anything touched this session, for eviction. */
   touchedAt: number;
 }
 
@@ -86,39 +127,30 @@ const MAX_HANDLED = 64;
  * previous one with {@link SessionBook.run}; work for different sessions runs side by side.
  */
 export class SessionBook {
-  private readonly records = new Map<string, SessionRecord>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly clock: () => number = Date.now, private readonly maxSessions = MAX_SESSIONS) {}
 
   /** The record of a session, created on first use. */
   get(sessionID: string): SessionRecord {
-    let record = this.records.get(sessionID);
-    if (record) {
-      // Re-insert so the map's order is least recently used first.
-      this.records.delete(sessionID);
-    } else {
-      record = { queue: Promise.resolve(), recoveries: 0, handled: new Set(), ownAbortUntil: 0, userAbortAt: 0, idleCheckQueued: false, idleRecheck: false, continuation: undefined, lastContinuation: undefined, lane: undefined, continuedAt: 0, lastPacedMessageID: undefined, paceManualTurnsLeft: 0, lastPaceSwitchAt: 0, touchedAt: 0 };
-      if (this.records.size >= this.maxSessions) this.evictOne();
-    }
-    record.touchedAt = this.clock();
-    this.records.set(sessionID, record);
-    return record;
+    return this.entry(sessionID).record;
   }
 
   /** The record of a session, if the plugin has one (never creates one). */
   find(sessionID: string): SessionRecord | undefined {
-    return this.records.get(sessionID);
+    return this.entries.get(sessionID)?.record;
   }
 
   /** Number of sessions remembered. */
   get size(): number {
-    return this.records.size;
+    return this.entries.size;
   }
 
   /** Marks a failed assistant message as dealt with. */
   markHandled(record: SessionRecord, messageID: string): void {
-    record.handled.add(messageID);
-    if (record.handled.size > MAX_HANDLED) record.handled.delete(record.handled.values().next().value as string);
+    const { handled } = record.recovery;
+    handled.add(messageID);
+    if (handled.size > MAX_HANDLED) handled.delete(handled.values().next().value as string);
   }
 
   /**
@@ -133,9 +165,9 @@ export class SessionBook {
    * `step`, and the queue never jams.
    */
   run(sessionID: string, work: (record: SessionRecord) => Promise<void>, step = "handling an event"): Promise<void> {
-    const record = this.get(sessionID);
-    const next = record.queue
-      .then(() => work(record))
+    const entry = this.entry(sessionID);
+    const next = entry.queue
+      .then(() => work(entry.record))
       .catch((error: unknown) => {
         try {
           this.onWorkError(sessionID, step, error);
@@ -143,29 +175,44 @@ export class SessionBook {
           // A reporter that throws must not jam the queue either.
         }
       });
-    record.queue = next;
+    entry.queue = next;
     return next;
   }
 
   /** Resolves once every piece of work queued so far, of every session, has ended. */
   drain(): Promise<void> {
-    return Promise.all([...this.records.values()].map((record) => record.queue)).then(() => undefined);
+    return Promise.all([...this.entries.values()].map((entry) => entry.queue)).then(() => undefined);
   }
 
   /** Forgets everything (plugin disposal). */
   clear(): void {
-    this.records.clear();
+    this.entries.clear();
+  }
+
+  /** The entry of a session, created on first use, touched, and moved to the back of the eviction order. */
+  private entry(sessionID: string): Entry {
+    let entry = this.entries.get(sessionID);
+    if (entry) {
+      // Re-insert so the map's order is least recently used first.
+      this.entries.delete(sessionID);
+    } else {
+      entry = { record: newRecord(), queue: Promise.resolve(), touchedAt: 0 };
+      if (this.entries.size >= this.maxSessions) this.evictOne();
+    }
+    entry.touchedAt = this.clock();
+    this.entries.set(sessionID, entry);
+    return entry;
   }
 
   private evictOne(): void {
-    for (const [id, record] of this.records) {
+    for (const [id, { record }] of this.entries) {
       // A session with work in flight is kept; only settled ones are evicted.
-      if (!record.idleCheckQueued && !record.continuation) {
-        this.records.delete(id);
+      if (!record.recovery.idleCheckQueued && !record.recovery.continuation) {
+        this.entries.delete(id);
         return;
       }
     }
-    const first = this.records.keys().next().value;
-    if (first !== undefined) this.records.delete(first);
+    const first = this.entries.keys().next().value;
+    if (first !== undefined) this.entries.delete(first);
   }
 }

@@ -254,7 +254,7 @@ describe("steering a new turn (chat.message)", () => {
     expect(after.model).toEqual(A);
     expect(after.system).toBeUndefined();
     expect(fake.calls.some((c) => c.call === "toast" && c.toast.variant === "success")).toBe(true);
-    expect(deps.book.get("s").lane).toBeUndefined();
+    expect(deps.book.get("s").lane.sticky).toBeUndefined();
   });
 
   it("a manual choice wins: another model ends the sticky lane and is honoured", async () => {
@@ -264,7 +264,7 @@ describe("steering a new turn (chat.message)", () => {
     expect(await steerTurn("s", manual, user, deps)).toBe("manual-choice");
     expect(manual.model).toEqual({ providerID: "mistral", modelID: "large" });
     expect(manual.system).toBeUndefined();
-    expect(deps.book.get("s").lane).toBeUndefined();
+    expect(deps.book.get("s").lane.sticky).toBeUndefined();
     expect(notes).toContain("manual-choice");
   });
 

@@ -63,12 +63,12 @@ describe("PaceRouter: a lane that avoid names is never an alternative (injected 
 
   it("control: with nothing avoided the over-pace session moves to github-copilot", async () => {
     expect(await router(() => undefined).afterTurn("s", turn("m1"))).toBe("switched");
-    expect(book.get("s").lane?.target.model).toEqual(COPILOT);
+    expect(book.get("s").lane.sticky?.target.model).toEqual(COPILOT);
   });
 
   it("the only alternative cooling: no switch, a warning instead, and the session keeps its lane", async () => {
     expect(await router((m) => (m.providerID === "github-copilot" ? "cooling (quota)" : undefined)).afterTurn("s", turn("m1"))).toBe("warned");
-    expect(book.get("s").lane).toBeUndefined();
+    expect(book.get("s").lane.sticky).toBeUndefined();
     expect(notes).toContain("pace-alternative-avoided");
     expect(fake.calls.map((c) => c.call)).toEqual(["toast"]);
   });
@@ -89,10 +89,10 @@ describe("PaceRouter: a lane that avoid names is never an alternative (injected 
     const env = { OPENCODE_SESSION_FALLBACK_ROUTES: "sonnet=mock/sonnet,backup/sonnet,third/sonnet" };
     const source = () => scripted({ mock: [win(80, T0 + 2.5 * H)], backup: [win(0, T0 + 2.5 * H)], third: [win(30, T0 + 2.5 * H)] });
     expect(await router(() => undefined, [source()], env).afterTurn("s", turn("m1", "sonnet", "mock"))).toBe("switched");
-    expect(book.get("s").lane?.target.model).toEqual({ providerID: "backup", modelID: "sonnet" });
+    expect(book.get("s").lane.sticky?.target.model).toEqual({ providerID: "backup", modelID: "sonnet" });
     book = new SessionBook(() => now);
     expect(await router((m) => (m.providerID === "backup" ? "cooling" : undefined), [source()], env).afterTurn("s", turn("m1", "sonnet", "mock"))).toBe("switched");
-    expect(book.get("s").lane?.target.model).toEqual({ providerID: "third", modelID: "sonnet" });
+    expect(book.get("s").lane.sticky?.target.model).toEqual({ providerID: "third", modelID: "sonnet" });
   });
 
   it("with a real LaneHealth: a cooling lane is no alternative until its cooldown ends, then it is", async () => {
@@ -102,7 +102,7 @@ describe("PaceRouter: a lane that avoid names is never an alternative (injected 
     expect(await r.afterTurn("s", turn("m1"))).toBe("warned");
     now = T0 + 90_000;
     expect(await r.afterTurn("s", turn("m2"))).toBe("switched");
-    expect(book.get("s").lane?.target.model).toEqual(COPILOT);
+    expect(book.get("s").lane.sticky?.target.model).toEqual(COPILOT);
   });
 });
 

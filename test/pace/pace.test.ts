@@ -150,7 +150,7 @@ describe("PaceRouter guards (injected clock)", () => {
   it("over pace with an alternative under pace: the session moves, toast first, no config write", async () => {
     const r = router();
     expect(await r.afterTurn("s", turn("m1"))).toBe("switched");
-    expect(book.get("s").lane).toMatchObject({ reason: "pace", target: { model: { providerID: "github-copilot", modelID: "claude-sonnet-4.5" }, agent: "build" } });
+    expect(book.get("s").lane.sticky).toMatchObject({ reason: "pace", target: { model: { providerID: "github-copilot", modelID: "claude-sonnet-4.5" }, agent: "build" } });
     expect(fake.calls.map((c) => c.call)).toEqual(["toast"]);
   });
 
@@ -159,7 +159,7 @@ describe("PaceRouter guards (injected clock)", () => {
     expect(await r.afterTurn("s", turn("m1"))).toBe("persisted");
     expect(fake.calls.map((c) => c.call)).toEqual(["toast", "configUpdate"]);
     expect(fake.calls[1]).toEqual({ call: "configUpdate", patch: { model: "github-copilot/claude-sonnet-4.5" } });
-    expect(book.get("s").lane).toBeUndefined();
+    expect(book.get("s").lane.sticky).toBeUndefined();
   });
 
   it("the same turn announced by several idles is looked at once", async () => {
@@ -179,7 +179,7 @@ describe("PaceRouter guards (injected clock)", () => {
 
   it("a manual model switch is respected for N turns", async () => {
     const r = router({ OPENCODE_SESSION_FALLBACK_PACE_MANUAL_TURNS: "2" });
-    book.get("s").paceManualTurnsLeft = 2;
+    book.get("s").pace.manualTurnsLeft = 2;
     expect(await r.afterTurn("s", turn("m1"))).toBe("manual-hold");
     expect(await r.afterTurn("s", turn("m2"))).toBe("manual-hold");
     expect(await r.afterTurn("s", turn("m3"))).toBe("switched");

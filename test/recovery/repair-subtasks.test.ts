@@ -17,14 +17,14 @@ describe("SubtaskRepair (the parent's task cancelled by the plugin's own abort o
   it("waits for the child's continuation and rewrites the task part as completed with its answer, then stores it", async () => {
     const book = new SessionBook();
     const child = book.get("ses_child");
-    child.continuation = pendingContinuation("msg_0");
+    child.recovery.continuation = pendingContinuation("msg_0");
     const stored: unknown[] = [];
     const repair = new SubtaskRepair(book, 10_000, () => {}, async (p) => void stored.push(p));
     const part = cancelledTask("ses_child");
     const pending = repair.repair(messagesWith(part));
     await new Promise((r) => setTimeout(r, 10));
     expect(part.state.status).toBe("error");
-    child.continuation.settle({ status: "answered", text: "THE ANSWER" });
+    child.recovery.continuation.settle({ status: "answered", text: "THE ANSWER" });
     await pending;
     expect(part.state).toMatchObject({ status: "completed", title: "compute", output: '<task id="ses_child" state="completed">\n<task_result>\nTHE ANSWER\n</task_result>\n</task>' });
     expect(stored).toHaveLength(1);
@@ -38,12 +38,12 @@ describe("SubtaskRepair (the parent's task cancelled by the plugin's own abort o
     const book = new SessionBook();
     const child = book.get("ses_c2");
     const first = pendingContinuation("msg_0");
-    child.continuation = first;
+    child.recovery.continuation = first;
     const repair = new SubtaskRepair(book, 10_000);
     const part = cancelledTask("ses_c2", "call_2");
     const pending = repair.repair(messagesWith(part));
     const second = pendingContinuation("msg_5");
-    child.continuation = second;
+    child.recovery.continuation = second;
     first.settle({ status: "superseded" });
     await new Promise((r) => setTimeout(r, 5));
     second.settle({ status: "answered", text: "SECOND" });
@@ -53,7 +53,7 @@ describe("SubtaskRepair (the parent's task cancelled by the plugin's own abort o
 
   it("a failed continuation reads as OpenCode's own sub-agent failure", async () => {
     const book = new SessionBook();
-    book.get("ses_c3").lastContinuation = { status: "failed", error: "Insufficient Balance" };
+    book.get("ses_c3").recovery.lastContinuation = { status: "failed", error: "Insufficient Balance" };
     const part = cancelledTask("ses_c3", "call_3");
     await new SubtaskRepair(book).repair(messagesWith(part));
     expect(part.state).toMatchObject({ status: "error", error: "Subagent failed (task_id: ses_c3): Insufficient Balance" });
@@ -71,7 +71,7 @@ describe("SubtaskRepair (the parent's task cancelled by the plugin's own abort o
 
   it("gives up after its wait limit and leaves the part as it was", async () => {
     const book = new SessionBook();
-    book.get("ses_slow").continuation = pendingContinuation("msg_0");
+    book.get("ses_slow").recovery.continuation = pendingContinuation("msg_0");
     const results: unknown[] = [];
     const part = cancelledTask("ses_slow", "call_6");
     await new SubtaskRepair(book, 20, (_c, r) => void results.push(r)).repair(messagesWith(part));
