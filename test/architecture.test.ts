@@ -2,7 +2,7 @@
  * The shape of src/ (README "Architecture"): one folder per pipeline stage, dependencies flowing one way.
  * A file may import from its own folder and from folders of a lower rank, never from a higher rank or a
  * sibling of the same rank; type-only imports count too (they are how a layer learns of another's
- * shapes).
+ * shapes). No source file is over 320 lines.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
@@ -24,6 +24,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   cli: 7,
   "": 8,
 };
+
+const MAX_LINES = 320;
 
 function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -76,5 +78,12 @@ describe("src/ is one folder per stage, each importing only from lower stages", 
     const upward = violations(files, { ...LAYERS, host: 9 });
     expect(upward.length).toBeGreaterThan(0);
     expect(upward.every((line) => line.includes("(host)"))).toBe(true);
+  });
+
+  it(`no source file is over ${MAX_LINES} lines`, () => {
+    const long = files
+      .map((file) => ({ file: path.relative(SRC, file), lines: readFileSync(file, "utf8").split("\n").length - 1 }))
+      .filter((f) => f.lines > MAX_LINES);
+    expect(long).toEqual([]);
   });
 });

@@ -5,10 +5,10 @@ import type { RoutedEvent } from "../host/route-event";
 import { finishContinuation, settleContinuation } from "./continuation";
 import { errorText, lastOf, modelAnswered, modelOf } from "../host/session-messages";
 import { describeError } from "../support/best-effort";
-import { note, recover, type Outcome, type RecoveryDeps } from "./run-recovery";
+import { recover } from "./run-recovery";
+import { note, type Outcome, type RecoveryDeps } from "./recovery-deps";
 import type { SessionRecord } from "../sessions/session-state";
 
-export { OWN_ABORT_GRACE_MS, type Outcome, type RecoveryDeps } from "./run-recovery";
 
 /**
  * Handles one routed event: classifies it, decides, and when the decision is to fall back, aborts the

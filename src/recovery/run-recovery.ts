@@ -1,84 +1,23 @@
-import type { DecisionLog } from "../support/debug-log";
 import { decideFallback, type Trigger } from "./fallback-policy";
-import type { LogLevel, MessageInfo, OpencodePort } from "../host/opencode-port";
 import { planRecovery } from "./plan-recovery";
 import { modelText, type ModelRef } from "../host/model-ref";
 import { redactSecrets } from "../support/redact";
 import { failedPoolOf, type LaneHealth } from "../lanes/lane-health";
 import { laneGuard } from "../lanes/lane-guard";
-import { noLaneLeft } from "../lanes/no-lane-left";
 import { announcedRetryWaitMs } from "../host/retry-wait";
-import type { RetryStatus } from "../host/route-event";
-import type { ChainGuard, PassedLane, Resolution } from "../agents/resolve-fallback";
-import type { SharedHealth } from "../lanes/shared-health";
-import { pendingContinuation, type SessionBook, type SessionRecord } from "../sessions/session-state";
+import { pendingContinuation, type SessionRecord } from "../sessions/session-state";
 import { finishContinuation } from "./continuation";
 import { quietly, describeError } from "../support/best-effort";
 import { lastOf, modelOf, newestID } from "../host/session-messages";
-import type { Settings } from "../settings/settings";
-import type { HeadlessRun } from "../host/headless-run";
-import type { ClassifyOptions, Verdict } from "../classify/verdict";
+import type { Verdict } from "../classify/verdict";
+import { note, OWN_ABORT_GRACE_MS, type FailureInput, type Outcome, type RecoveryDeps } from "./recovery-deps";
+import { nothingLeft, stopsTurn, stopTurn } from "./stop-turn";
 
 /*
  * One recovery: given a failure of a session and its verdict, decide, resolve the fallback lane, abort
  * the failed turn and continue the same session there. The event routing that leads here is in
  * recover-session.ts.
  */
-
-/**
- * After the plugin's own abort returns, a `MessageAbortedError` arriving within this window is still
- * read as ours (OpenCode may publish it just after the abort call resolves).
- */
-export const OWN_ABORT_GRACE_MS = 3000;
-
-/** What the recovery needs from the outside world. Tests pass plain objects. */
-export interface RecoveryDeps {
-  readonly port: OpencodePort;
-  readonly classify: (input: unknown, options?: ClassifyOptions) => Verdict;
-  readonly resolve: (agent: string, guard?: ChainGuard) => Promise<Resolution>;
-  readonly shared: SharedHealth;
-  /** Called after a turn that ended well (the usage-pace router); outside the session's queue. */
-  readonly afterTurn?: (sessionID: string, last: MessageInfo) => Promise<unknown>;
-  readonly settings: Settings;
-  readonly book: SessionBook;
-  readonly decisions: DecisionLog;
-  readonly clock: () => number;
-  /** Set when the plugin runs inside `opencode run`: the run's own session continues when the run closes. */
-  readonly headless?: HeadlessRun;
-  /**
-   * The reset of the failed provider's exhausted usage window (Anthropic, Codex), when a usage source
-   * covers it: a lane whose end the plugin only guessed cools until then. Asked after the recovery.
-   */
-  readonly usageReset?: (model: ModelRef, now: number) => Promise<number | undefined>;
-}
-
-/** What is known of the failure besides its verdict. */
-export interface FailureInput {
-  /** The session's messages, when the caller has read them. */
-  readonly known?: readonly MessageInfo[];
-  /** The retry status, for the retry trigger. */
-  readonly retry?: RetryStatus;
-  /** The provider's message, for the user when no lane is left (redacted here). */
-  readonly errorText?: string;
-}
-
-/** The outcome of one handled event, for tests and the debug log. */
-export type Outcome =
-  | "ignored"
-  | "own-abort"
-  | "user-abort"
-  | "not-eligible"
-  | "duplicate"
-  | "aborted-by-user"
-  | "budget-spent"
-  | "no-lane-left"
-  | "unresolved"
-  | "no-agent"
-  | "read-failed"
-  | "prompt-failed"
-  | "recovered"
-  | "idle-ok"
-  | "lane-served";
 
 /** Recovers one failure of a session, run inside that session's queue. Never rejects. */
 export async function recover(
@@ -277,71 +216,3 @@ async function refineFromUsage(model: ModelRef, health: LaneHealth, deps: Recove
     note(deps, "debug", { ...base, outcome: "usage-reset-failed", error: describeError(error) }, `the usage window of ${model.providerID} could not be read: ${describeError(error)}`);
   }
 }
-
-/**
- * No lane of the chain may take the turn: the user learns it now, with every lane and when it is
- * expected back. A quota-like failure on the retry path stops the turn (OpenCode would retry a lane
- * known to be out for about a minute); a headless run then ends with the provider's error.
- */
-async function nothingLeft(
-  record: SessionRecord,
-  sessionID: string,
-  trigger: Trigger,
-  verdict: Verdict,
-  failedModel: ModelRef | undefined,
-  passed: readonly PassedLane[],
-  failure: FailureInput,
-  deps: RecoveryDeps,
-): Promise<Outcome> {
-  const { port, settings } = deps;
-  const stopped = stopsTurn(trigger, verdict, settings);
-  const providerMessage = redactSecrets(failure.errorText ?? failure.retry?.message ?? "");
-  const report = noLaneLeft({ sessionID, failed: failedModel, ...(record.lane.sticky ? { primary: record.lane.sticky.primary } : {}), passed, health: deps.shared.health, now: deps.clock(), stopped, providerMessage });
-  const base = { event: trigger, sessionID, rule: verdict.rule, kind: verdict.kind };
-  note(deps, "warn", { ...base, outcome: "no-lane-left", lanes: report.lanes, stopped }, report.log);
-  await quietly(() => port.toast({ title: "Session fallback", message: redactSecrets(report.toast), variant: "error", duration: 15000 }));
-  if (stopped) await stopTurn(record, sessionID, verdict, failedModel, failure, deps, report.toast);
-  return "no-lane-left";
-}
-
-/** A quota-like failure on the retry path: OpenCode would retry a lane known to be out for about a minute. */
-function stopsTurn(trigger: Trigger, verdict: Verdict, settings: Settings): boolean {
-  return trigger === "retry" && settings.fallbackOn.has(verdict.kind);
-}
-
-/**
- * Stops a turn nothing will continue: aborts it (OpenCode's retries end), gives a waiting parent the
- * provider's error as its task's result, and has a headless run end with that error (exit 1).
- */
-async function stopTurn(record: SessionRecord, sessionID: string, verdict: Verdict, failedModel: ModelRef | undefined, failure: FailureInput, deps: RecoveryDeps, notice: string): Promise<void> {
-  const owed = deps.headless !== undefined && (await deps.headless.owns(sessionID));
-  const followed = deps.headless?.isFollowing(sessionID) ?? false;
-  // The followed continuation's aborted turn is not its end: the reason comes right after.
-  if (followed) deps.headless!.recovering(sessionID);
-  record.recovery.ownAbortUntil = Number.POSITIVE_INFINITY;
-  try {
-    await deps.port.abort(sessionID);
-  } catch (error) {
-    note(deps, "warn", { event: "retry", sessionID, outcome: "abort-failed", error: describeError(error) }, `session ${sessionID}: the turn could not be stopped (${describeError(error)}); OpenCode's retries go on`);
-  } finally {
-    record.recovery.ownAbortUntil = deps.clock() + OWN_ABORT_GRACE_MS;
-  }
-  const error = redactSecrets(failure.errorText ?? failure.retry?.message ?? "") || `${modelText(failedModel)}: ${verdict.kind}`;
-  // A parent whose task the abort cancels reads the provider's error as the task's result.
-  if (record.recovery.continuation) finishContinuation(record, { status: "failed", error });
-  else record.recovery.lastContinuation = { status: "failed", error };
-  if (owed || followed) deps.headless!.gaveUp(sessionID, redactSecrets(notice), error);
-}
-
-/** Writes a decision to the debug log and, above debug level, to OpenCode's log. Never throws. */
-export function note(deps: RecoveryDeps, level: LogLevel, record: { outcome: string; event: string; [key: string]: unknown }, message: string): void {
-  try {
-    deps.decisions.write({ level, message, ...record });
-    if (level !== "debug") void quietly(() => deps.port.log(level, redactSecrets(message), { outcome: record.outcome }));
-  } catch {
-    // Logging must never be the reason a recovery stops.
-  }
-}
-
-
-

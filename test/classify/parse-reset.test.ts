@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { extractErrorFields } from "../../src/classify/extract-error-fields";
-import { MAX_RESET_HORIZON_MS, parseReset, resetFromText } from "../../src/classify/parse-reset";
-import type { ResetTimes } from "../../src/classify/parse-reset";
+import { parseReset, resetFromText } from "../../src/classify/parse-reset";
+import { MAX_RESET_HORIZON_MS } from "../../src/classify/reset-times";
+import type { ResetTimes } from "../../src/classify/reset-times";
 
 const NOW = Date.UTC(2026, 4, 10, 12, 0, 0); // 2026-05-10T12:00:00Z
 const S = 1000;
