@@ -7,7 +7,7 @@ import { agentSource, stripFallbackKeys, type ConfigAgents } from "./agents/conf
 import { fileDecisionLog, silentDecisionLog, type DecisionLog } from "./support/debug-log";
 import { opencodePort, type OpencodePort, type SdkClientLike } from "./host/opencode-port";
 import { handleRoutedEvent } from "./recovery/recover-session";
-import { type RecoveryDeps } from "./recovery/recovery-deps";
+import type { RecoveryDeps } from "./recovery/recovery-deps";
 import { resolveFallback } from "./agents/resolve-fallback";
 import { routeEvent } from "./host/route-event";
 import { SessionBook } from "./sessions/session-state";
