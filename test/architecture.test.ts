@@ -86,4 +86,11 @@ describe("src/ is one folder per stage, each importing only from lower stages", 
       .filter((f) => f.lines > MAX_LINES);
     expect(long).toEqual([]);
   });
+
+  it("test/ mirrors src/: every test folder is a stage folder (besides helpers, fixtures and e2e)", () => {
+    const TEST = path.resolve(__dirname);
+    const folders = readdirSync(TEST).filter((name) => statSync(path.join(TEST, name)).isDirectory());
+    const stages = new Set(files.map(stageOf).filter((f) => f !== ""));
+    expect(folders.filter((f) => !stages.has(f) && !["helpers", "fixtures", "e2e"].includes(f))).toEqual([]);
+  });
 });
