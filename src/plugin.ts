@@ -92,7 +92,7 @@ export function createHooks(
   );
   let configAgents: ConfigAgents = new Map();
   const lookup = agentSource(files, () => configAgents);
-  const book = new SessionBook(clock);
+  const book = new SessionBook();
   // A throw inside a session's queued work: one error line naming the session and the step (issue 12).
   book.onWorkError = (sessionID, step, error) => {
     const text = describeError(error);

@@ -107,13 +107,11 @@ function newRecord(): SessionRecord {
   };
 }
 
-/** The book's own entry: a record, the tail of the session's work queue, and when it was last touched. */
+/** The book's own entry: a record and the tail of the session's work queue. The map's order is the eviction order. */
 interface Entry {
   readonly record: SessionRecord;
   /** Tail of this session's work queue: handlers for one session run one after the other. */
   queue: Promise<void>;
-  /** Last time anything touched this session, for eviction. */
-  touchedAt: number;
 }
 
 /** At most this many sessions are remembered; the least recently touched go first. */
@@ -129,7 +127,7 @@ const MAX_HANDLED = 64;
 export class SessionBook {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly clock: () => number = Date.now, private readonly maxSessions = MAX_SESSIONS) {}
+  constructor(private readonly maxSessions = MAX_SESSIONS) {}
 
   /** The record of a session, created on first use. */
   get(sessionID: string): SessionRecord {
@@ -189,17 +187,16 @@ export class SessionBook {
     this.entries.clear();
   }
 
-  /** The entry of a session, created on first use, touched, and moved to the back of the eviction order. */
+  /** The entry of a session, created on first use and moved to the back of the eviction order (least recently used first). */
   private entry(sessionID: string): Entry {
     let entry = this.entries.get(sessionID);
     if (entry) {
       // Re-insert so the map's order is least recently used first.
       this.entries.delete(sessionID);
     } else {
-      entry = { record: newRecord(), queue: Promise.resolve(), touchedAt: 0 };
+      entry = { record: newRecord(), queue: Promise.resolve() };
       if (this.entries.size >= this.maxSessions) this.evictOne();
     }
-    entry.touchedAt = this.clock();
     this.entries.set(sessionID, entry);
     return entry;
   }

@@ -9,7 +9,7 @@ import type { FakeOpencode } from "./fake-opencode";
 /** The steering's dependencies on a fake host and a given clock, with default settings and fresh health. */
 export function steeringDeps(lookup: (name: string) => Promise<AgentLookup>, port: FakeOpencode, clock: () => number, note: SteeringDeps["note"] = () => undefined): SteeringDeps {
   return {
-    book: new SessionBook(clock),
+    book: new SessionBook(),
     health: new LaneHealth(),
     settings: loadSettings({}, undefined, "/p").settings,
     port,

@@ -234,7 +234,7 @@ describe("steering a new turn (chat.message)", () => {
     await steerTurn("s", m, user, deps);
     expect(m.model).toEqual({ providerID: "google", modelID: "gemini" });
 
-    const pooled = { ...deps, settings: loadSettings({ OPENCODE_SESSION_FALLBACK_POOLS: "one=anthropic,openai" }, undefined, "/p").settings, health: new LaneHealth(), book: new SessionBook(() => now) };
+    const pooled = { ...deps, settings: loadSettings({ OPENCODE_SESSION_FALLBACK_POOLS: "one=anthropic,openai" }, undefined, "/p").settings, health: new LaneHealth(), book: new SessionBook() };
     pooled.health.markCooling(A, { kind: "quota", rule: "r" }, T0, 60_000);
     const m2 = message();
     await steerTurn("s2", m2, user, pooled);

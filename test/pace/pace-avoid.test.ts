@@ -56,7 +56,7 @@ describe("PaceRouter: a lane that avoid names is never an alternative (injected 
   beforeEach(() => {
     now = T0;
     fake = new FakeOpencode();
-    book = new SessionBook(() => now);
+    book = new SessionBook();
     notes = [];
     avoidCalls = [];
   });
@@ -90,7 +90,7 @@ describe("PaceRouter: a lane that avoid names is never an alternative (injected 
     const source = () => scripted({ mock: [win(80, T0 + 2.5 * H)], backup: [win(0, T0 + 2.5 * H)], third: [win(30, T0 + 2.5 * H)] });
     expect(await router(() => undefined, [source()], env).afterTurn("s", turn("m1", "sonnet", "mock"))).toBe("switched");
     expect(book.get("s").lane.sticky?.target.model).toEqual({ providerID: "backup", modelID: "sonnet" });
-    book = new SessionBook(() => now);
+    book = new SessionBook();
     expect(await router((m) => (m.providerID === "backup" ? "cooling" : undefined), [source()], env).afterTurn("s", turn("m1", "sonnet", "mock"))).toBe("switched");
     expect(book.get("s").lane.sticky?.target.model).toEqual({ providerID: "third", modelID: "sonnet" });
   });
@@ -109,7 +109,7 @@ describe("PaceRouter: a lane that avoid names is never an alternative (injected 
 describe("PaceRouter.exhaustedUntil: a fresh read of the provider's windows", () => {
   let now: number;
   const router = (sources: UsageSource[]) =>
-    new PaceRouter({ settings: loadSettings({}, undefined, "/p").settings.pace, sources, book: new SessionBook(() => now), port: new FakeOpencode(), clock: () => now, note: () => {} });
+    new PaceRouter({ settings: loadSettings({}, undefined, "/p").settings.pace, sources, book: new SessionBook(), port: new FakeOpencode(), clock: () => now, note: () => {} });
   beforeEach(() => {
     now = T0;
   });

@@ -143,7 +143,7 @@ describe("PaceRouter guards (injected clock)", () => {
   beforeEach(() => {
     now = T0;
     fake = new FakeOpencode();
-    book = new SessionBook(() => now);
+    book = new SessionBook();
     notes = [];
   });
 

@@ -73,7 +73,7 @@ describe("SessionBook: the work queue", () => {
 
 describe("SessionBook: eviction", () => {
   it("drops the least recently used settled session, and keeps one whose continuation still runs", () => {
-    const book = new SessionBook(Date.now, 3);
+    const book = new SessionBook(3);
     book.get("busy").recovery.continuation = pendingContinuation("msg_1");
     book.get("old");
     book.get("new");
@@ -85,7 +85,7 @@ describe("SessionBook: eviction", () => {
   });
 
   it("a touched session moves to the back of the line", () => {
-    const book = new SessionBook(Date.now, 2);
+    const book = new SessionBook(2);
     book.get("a");
     book.get("b");
     book.get("a");
