@@ -33,6 +33,17 @@ export type StoredAuth =
 /** HTTP as the sources need it; tests pass a fake, the plugin passes `fetch` with a timeout. */
 export type HttpGet = (url: string, headers: Readonly<Record<string, string>>) => Promise<{ readonly status: number; readonly json: unknown }>;
 
+/** What a provider-API usage source (Anthropic, Codex, Copilot) needs. */
+export interface UsageSourceOptions {
+  /** OpenCode's credential store (`auth.json`), read by the plugin; see `readAuthStore`. */
+  readonly auth: () => Readonly<Record<string, StoredAuth>>;
+  readonly http: HttpGet;
+  /** The provider API's base URL; each source names its default (settings' `*_USAGE_URL` override it). */
+  readonly baseUrl?: string;
+  /** The source answers `{ ok: false }` after this even if `http` never settles. Default 20 s. */
+  readonly timeoutMs?: number;
+}
+
 /**
  * A usage source: reads one provider family's usage. `read` never throws: a source that fails or times
  * out answers `{ ok: false, reason }` and the router skips it with a log line.

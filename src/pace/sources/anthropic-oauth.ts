@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { HttpGet, ProviderUsage, StoredAuth, UsageSource, UsageWindow } from "../usage-types";
+import type { ProviderUsage, UsageSource, UsageSourceOptions, UsageWindow } from "../usage-types";
 import { oauthAccess } from "./find-login";
 import { DEFAULT_SOURCE_TIMEOUT_MS, guardRead, parseShape, requestUsage, trimBaseUrl, USAGE_USER_AGENT } from "./request-usage";
 import type { Answer } from "./request-usage";
@@ -78,23 +78,13 @@ export function parseAnthropicUsage(json: unknown, now: number): Answer<UsageWin
   return { ok: true, value: windows };
 }
 
-/** What {@link anthropicUsageSource} needs. */
-export interface AnthropicUsageOptions {
-  /** OpenCode's credential store (`auth.json`), read by the plugin; see `readAuthStore`. */
-  readonly auth: () => Readonly<Record<string, StoredAuth>>;
-  readonly http: HttpGet;
-  /** Default `https://api.anthropic.com`. */
-  readonly baseUrl?: string;
-  /** The source answers `{ ok: false }` after this even if `http` never settles. Default 20 s. */
-  readonly timeoutMs?: number;
-}
-
 /**
  * Usage of a Claude subscription (Pro/Max) logged in to OpenCode by OAuth: `GET
  * ${baseUrl}/api/oauth/usage` with the login's access token and the `anthropic-beta: oauth-2025-04-20`
  * flag. An API key has no such windows. OpenCode 1.18 itself ships no Claude OAuth login; the `anthropic`
  * OAuth entry comes from an auth plugin (opencode-anthropic-auth and forks), in the same `auth.json` shape.
- * The source never refreshes a token: OpenCode (or the plugin) does that on its next request.
+ * The source never refreshes a token: OpenCode (or the plugin) does that on its next request. `baseUrl`
+ * defaults to `https://api.anthropic.com`.
  *
  * @example
  * ```ts
@@ -102,7 +92,7 @@ export interface AnthropicUsageOptions {
  * const answer = await source.read("anthropic", Date.now());
  * ```
  */
-export function anthropicUsageSource(options: AnthropicUsageOptions): UsageSource {
+export function anthropicUsageSource(options: UsageSourceOptions): UsageSource {
   const url = `${trimBaseUrl(options.baseUrl ?? "https://api.anthropic.com")}${ANTHROPIC_USAGE_PATH}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
   return {

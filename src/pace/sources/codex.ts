@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { HttpGet, ProviderUsage, StoredAuth, UsageSource, UsageWindow } from "../usage-types";
+import type { ProviderUsage, UsageSource, UsageSourceOptions, UsageWindow } from "../usage-types";
 import { oauthAccess } from "./find-login";
 import type { OAuthLogin } from "./find-login";
 import { DEFAULT_SOURCE_TIMEOUT_MS, guardRead, parseShape, requestUsage, trimBaseUrl, USAGE_USER_AGENT } from "./request-usage";
@@ -103,23 +103,13 @@ export function chatgptAccountId(oauth: OAuthLogin): string | undefined {
   return found?.trim();
 }
 
-/** What {@link codexUsageSource} needs. */
-export interface CodexUsageOptions {
-  /** OpenCode's credential store (`auth.json`), read by the plugin; see `readAuthStore`. */
-  readonly auth: () => Readonly<Record<string, StoredAuth>>;
-  readonly http: HttpGet;
-  /** Default `https://chatgpt.com`. */
-  readonly baseUrl?: string;
-  /** The source answers `{ ok: false }` after this even if `http` never settles. Default 20 s. */
-  readonly timeoutMs?: number;
-}
-
 /**
  * Usage of a ChatGPT plan (Plus/Pro/…) logged in to OpenCode's `openai` provider by OAuth ("ChatGPT
  * Pro/Plus"): `GET ${baseUrl}/backend-api/wham/usage` with the login's access token and
  * `ChatGPT-Account-Id`, the endpoint Codex CLI's `/status` reads. Windows are named by length (`5h`, `7d`).
  * An OpenAI API key has no such windows. The `x-codex-primary-used-percent` family of headers carries the
- * same numbers, but only on model responses, which this source does not see.
+ * same numbers, but only on model responses, which this source does not see. `baseUrl` defaults to
+ * `https://chatgpt.com`.
  *
  * @example
  * ```ts
@@ -127,7 +117,7 @@ export interface CodexUsageOptions {
  * const answer = await source.read("openai", Date.now());
  * ```
  */
-export function codexUsageSource(options: CodexUsageOptions): UsageSource {
+export function codexUsageSource(options: UsageSourceOptions): UsageSource {
   const url = `${trimBaseUrl(options.baseUrl ?? "https://chatgpt.com")}${CODEX_USAGE_PATH}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
   return {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { HttpGet, ProviderUsage, StoredAuth, UsageSource, UsageWindow } from "../usage-types";
+import type { ProviderUsage, UsageSource, UsageSourceOptions, UsageWindow } from "../usage-types";
 import { findLogin } from "./find-login";
 import { DEFAULT_SOURCE_TIMEOUT_MS, guardRead, parseShape, requestUsage, trimBaseUrl, USAGE_USER_AGENT } from "./request-usage";
 import type { Answer } from "./request-usage";
@@ -119,22 +119,12 @@ export function copilotApiBase(enterpriseUrl: string | undefined, baseUrl: strin
   return { ok: false, reason: `Copilot usage of a GitHub Enterprise Server login (${host}) is not supported; only github.com and *.ghe.com` };
 }
 
-/** What {@link copilotUsageSource} needs. */
-export interface CopilotUsageOptions {
-  /** OpenCode's credential store (`auth.json`), read by the plugin; see `readAuthStore`. */
-  readonly auth: () => Readonly<Record<string, StoredAuth>>;
-  readonly http: HttpGet;
-  /** Default `https://api.github.com` (a `*.ghe.com` login goes to its own `api.` host). */
-  readonly baseUrl?: string;
-  /** The source answers `{ ok: false }` after this even if `http` never settles. Default 20 s. */
-  readonly timeoutMs?: number;
-}
-
 /**
  * Usage of a GitHub Copilot plan logged in to OpenCode (`github-copilot`, device-flow OAuth): `GET
  * ${baseUrl}/copilot_internal/user` with `Authorization: token <GitHub OAuth token>`. OpenCode 1.18 stores
  * that token as both `refresh` and `access` (`expires: 0`); older versions kept a short-lived Copilot token
- * in `access`, so `refresh` is read first. Windows are monthly, ending at `quota_reset_date`.
+ * in `access`, so `refresh` is read first. Windows are monthly, ending at `quota_reset_date`. `baseUrl`
+ * defaults to `https://api.github.com`; a `*.ghe.com` login goes to its own `api.` host.
  *
  * @example
  * ```ts
@@ -142,7 +132,7 @@ export interface CopilotUsageOptions {
  * const answer = await source.read("github-copilot", Date.now());
  * ```
  */
-export function copilotUsageSource(options: CopilotUsageOptions): UsageSource {
+export function copilotUsageSource(options: UsageSourceOptions): UsageSource {
   const baseUrl = options.baseUrl ?? "https://api.github.com";
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
   return {

@@ -5,11 +5,8 @@
  * reason ever carries a token.
  */
 export { anthropicUsageSource, parseAnthropicUsage, ANTHROPIC_OAUTH_BETA, ANTHROPIC_USAGE_PATH } from "./anthropic-oauth";
-export type { AnthropicUsageOptions } from "./anthropic-oauth";
 export { defaultAuthFile, parseAuthStore, readAuthStore } from "./auth-store";
 export type { AuthStoreRead } from "./auth-store";
 export { codexUsageSource, parseCodexUsage, chatgptAccountId, windowNameForSeconds, CODEX_USAGE_PATH } from "./codex";
-export type { CodexUsageOptions } from "./codex";
 export { copilotUsageSource, parseCopilotUsage, copilotApiBase, monthEndingAt, COPILOT_USAGE_PATH, COPILOT_API_VERSION } from "./copilot";
-export type { CopilotUsageOptions } from "./copilot";
 export { fetchHttpGet, withTimeout, UsageTimeoutError } from "./http";
